@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Strategy "digest", daxfmap's own: each file's run is a compiled index
+ * (uapi: struct daxfmap_digest_ent), so a lookup costs the same for 1 or
+ * 1,048,576 extents: a shift when the extents are uniform powers of two,
+ * else a binary search of at most DIGEST_SEARCH_STEPS steps; interleave
+ * arithmetic by shifts when chunk size and strip count allow.
+ */
+#include "daxfmap_filetable.bpf.h"
+
+/* ceil(log2(DAXFMAP_MAX_FILE_EXTENTS + 1)) */
+#define DIGEST_SEARCH_STEPS 21
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 65536);	/* userspace resizes before load */
+	__type(key, __u32);
+	__type(value, struct daxfmap_digest_ent);
+} daxfmap_digest_pool SEC(".maps");
+
+static __always_inline struct daxfmap_digest_ent *digest_ent(__u32 idx)
+{
+	return bpf_map_lookup_elem(&daxfmap_digest_pool, &idx);
+}
+
+/*
+ * Index i in [0, n) of the entry (at base + i * stride) whose start is the
+ * last one <= off, given start[0] <= off < start[n].  A lower-bound search
+ * that always runs DIGEST_SEARCH_STEPS steps: once one candidate is left
+ * the steps re-read it, and no exit depends on the data, which keeps the
+ * verifier's walk linear.  Returns -1 if a pool entry is missing or n is
+ * out of range (a run being rewritten).
+ */
+static __always_inline long digest_search(__u32 base, __u32 stride, __u32 n, __u64 off)
+{
+	__u32 lo = 0, len = n;
+
+	if (!n || n > DAXFMAP_MAX_FILE_EXTENTS)
+		return -1;
+	for (int step = 0; step < DIGEST_SEARCH_STEPS; step++) {
+		struct daxfmap_digest_ent *e;
+		__u32 half = len >> 1;
+
+		e = digest_ent(base + (lo + half) * stride);
+		if (!e)
+			return -1;
+		if (e->a <= off)
+			lo += half;
+		len -= half;
+	}
+	return lo;
+}
+
+static __always_inline void digest_simple(const struct daxfmap_file *f, __u64 off, __u64 req,
+					  struct daxfmap_result *r)
+{
+	struct daxfmap_digest_ent *e, *next, *last;
+	__u32 n = f->nextents;
+	__u64 local, len;
+	long i;
+
+	last = digest_ent(f->base + n);	/* sentinel: start = total */
+	if (!last) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	if (off >= last->a) {
+		daxfmap_fail(r, DAXFMAP_E_PAST_END);
+		return;
+	}
+	if (f->shift) {
+		__u64 q = off >> (f->shift & 63);
+
+		i = q < n - 1 ? (long)q : (long)n - 1;
+	} else {
+		i = digest_search(f->base, 1, n, off);
+	}
+	if (i < 0 || i >= n) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	e = digest_ent(f->base + (__u32)i);
+	next = digest_ent(f->base + (__u32)i + 1);
+	if (!e || !next || off < e->a || off >= next->a) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	local = off - e->a;
+	len = next->a - e->a;
+	daxfmap_finish(r, (__u32)(e->b & DAXFMAP_DEV_MASK), e->b & ~DAXFMAP_DEV_MASK, local,
+		       daxfmap_min(req, len - local));
+}
+
+static __always_inline void digest_interleaved(const struct daxfmap_file *f, __u64 off,
+					       __u64 req, struct daxfmap_result *r)
+{
+	struct daxfmap_digest_ent *h0, *h1, *last, *s;
+	struct daxfmap_chunk_pos p;
+	__u32 n = f->nextents, nstrips, chunk_size, strip_base;
+	long k;
+
+	last = digest_ent(f->base + 2 * n);	/* sentinel pair: start = total */
+	if (!last) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	if (off >= last->a) {
+		daxfmap_fail(r, DAXFMAP_E_PAST_END);
+		return;
+	}
+	k = digest_search(f->base, 2, n, off);
+	if (k < 0 || k >= n) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	h0 = digest_ent(f->base + 2 * (__u32)k);
+	h1 = digest_ent(f->base + 2 * (__u32)k + 1);
+	if (!h0 || !h1 || off < h0->a || off - h0->a >= h0->b) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	chunk_size = h1->a >> 32;
+	nstrips = (__u32)h1->a;
+	strip_base = h1->b >> 32;
+	if (!chunk_size || !nstrips) {
+		daxfmap_fail(r, DAXFMAP_E_BAD_FMAP);
+		return;
+	}
+	daxfmap_interleave(&p, off - h0->a, req, chunk_size, nstrips,
+			   (h1->b >> 8) & 0xff, h1->b & 0xff);
+	s = digest_ent(f->base + strip_base + (__u32)p.strip);
+	if (!s) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	if (p.within > s->b || p.len > s->b - p.within) {
+		daxfmap_fail(r, DAXFMAP_E_OUT_OF_EXTENT);
+		return;
+	}
+	daxfmap_finish(r, (__u32)(s->a & DAXFMAP_DEV_MASK), s->a & ~DAXFMAP_DEV_MASK, p.within,
+		       p.len);
+}
+
+static __always_inline void daxfmap_resolve_run(const struct daxfmap_file *f,
+						const struct daxfmap_query *q,
+						struct daxfmap_result *r)
+{
+	if (f->nextents > DAXFMAP_MAX_FILE_EXTENTS) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return;
+	}
+	if (f->ext_type == FUSE_DAX_EXT_SIMPLE)
+		digest_simple(f, q->offset, q->length, r);
+	else
+		digest_interleaved(f, q->offset, q->length, r);
+}
+
+#include "daxfmap_progs.bpf.h"
