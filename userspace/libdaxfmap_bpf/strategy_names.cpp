@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "libdaxfmap_bpf/resolver.hpp"
+
+#include <array>
+
+namespace daxfmap::bpf {
+
+namespace {
+constexpr std::array kAll{Strategy::Native, Strategy::Hash, Strategy::Flat, Strategy::Digest};
+} // namespace
+
+std::string_view strategy_name(Strategy s)
+{
+	switch (s) {
+	case Strategy::Native: return "native";
+	case Strategy::Hash: return "hash";
+	case Strategy::Flat: return "flat";
+	case Strategy::Digest: return "digest";
+	}
+	return "unknown";
+}
+
+std::optional<Strategy> parse_strategy(std::string_view name)
+{
+	for (Strategy s : kAll)
+		if (strategy_name(s) == name)
+			return s;
+	return std::nullopt;
+}
+
+std::span<const Strategy> all_strategies()
+{
+	return kAll;
+}
+
+std::span<const Strategy> bpf_strategies()
+{
+	return std::span<const Strategy>(kAll).subspan(1);
+}
+
+} // namespace daxfmap::bpf
