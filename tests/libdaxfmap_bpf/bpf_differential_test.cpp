@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Every BPF strategy, run in the kernel through BPF_PROG_TEST_RUN, gives
+// exactly the native resolver's answer (errors included) on random fmaps and
+// on queries concentrated at extent and chunk boundaries.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <iostream>
+#include <memory>
+
+#include "libdaxfmap_bpf/resolver.hpp"
+#include "support/bpf_env.hpp"
+#include "support/differential.hpp"
+#include "support/fmap_gen.hpp"
+
+using namespace daxfmap;
+using namespace daxfmap::bpf;
+using daxfmap::testing::DiffReport;
+using daxfmap::testing::DiffSetup;
+
+namespace {
+
+constexpr uint64_t MiB = 1ull << 20;
+
+class BpfDifferential : public ::testing::Test {
+protected:
+	static void SetUpTestSuite()
+	{
+		if (daxfmap::testing::bpf_unavailable())
+			return;
+		const Options opts{.max_files = 4096, .pool_entries = 1u << 22};
+		for (Strategy s : all_strategies()) {
+			auto r = make_resolver(s, opts);
+			ASSERT_TRUE(r) << strategy_name(s) << ": " << r.error().message();
+			resolvers_.push_back(std::move(*r));
+		}
+	}
+	static void TearDownTestSuite() { resolvers_.clear(); }
+
+	void SetUp() override { DAXFMAP_REQUIRE_BPF(); }
+
+	static std::vector<Resolver *> all()
+	{
+		std::vector<Resolver *> v;
+		for (auto &r : resolvers_)
+			v.push_back(r.get());
+		return v;
+	}
+
+	static Resolver &get(Strategy s)
+	{
+		for (auto &r : resolvers_)
+			if (r->strategy() == s)
+				return *r;
+		throw std::logic_error("no such strategy");
+	}
+
+	// Runs and checks one setup; returns the report for further checks.
+	static DiffReport check(const DiffSetup &setup, const char *what)
+	{
+		DiffReport rep = daxfmap::testing::run_differential(all(), setup);
+		std::cout << "[ diff     ] " << what << ": " << setup.files.size() << " files, "
+			  << rep.queries << " answers compared, " << rep.mismatches
+			  << " mismatches, " << rep.outside_device << " outside a device, "
+			  << rep.refused_files << " refused by bounded layouts\n";
+		for (const auto &f : rep.first_failures)
+			ADD_FAILURE() << f;
+		EXPECT_EQ(rep.mismatches, 0u);
+		EXPECT_EQ(rep.outside_device, 0u);
+		EXPECT_GT(rep.queries, 0u);
+		::testing::Test::RecordProperty("answers_compared", std::to_string(rep.queries));
+		return rep;
+	}
+
+	static std::vector<Fmap> fmaps(uint64_t seed, size_t n, const gen::FmapOptions &o)
+	{
+		gen::Rng rng(seed);
+		std::vector<Fmap> v;
+		for (size_t i = 0; i < n; i++)
+			v.push_back(gen::random_fmap(rng, o));
+		return v;
+	}
+
+	static inline std::vector<std::unique_ptr<Resolver>> resolvers_;
+};
+
+} // namespace
+
+TEST_F(BpfDifferential, SimpleFmapsWithinHashLimitsMatchNativeInEveryStrategy)
+{
+	DiffSetup s;
+	s.files = fmaps(11, 400, {.layout = gen::Layout::Simple, .max_extents = 32, .devices = 4});
+	s.devices = daxfmap::testing::devices_for(s.files);
+	s.queries_per_file = 700;
+	s.seed = 11;
+	DiffReport rep = check(s, "simple, 1-32 extents");
+	EXPECT_EQ(rep.refused_files, 0u) << "hash must hold up to 32 extents";
+}
+
+TEST_F(BpfDifferential, InterleavedFmapsWithinHashLimitsMatchNativeInEveryStrategy)
+{
+	DiffSetup s;
+	s.files = fmaps(12, 400, {.layout = gen::Layout::Interleaved, .max_extents = 2,
+				  .max_strips = 16, .devices = 4});
+	s.devices = daxfmap::testing::devices_for(s.files);
+	s.queries_per_file = 700;
+	s.seed = 12;
+	DiffReport rep = check(s, "interleaved, 1-2 extents, 1-16 strips");
+	EXPECT_EQ(rep.refused_files, 0u) << "hash must hold 2 extents of 16 strips";
+}
+
+TEST_F(BpfDifferential, InterleavedUpTo32StripsPow2AndOtherChunksMatchNative)
+{
+	for (gen::Chunks c : {gen::Chunks::Pow2, gen::Chunks::Multiple}) {
+		DiffSetup s;
+		s.files = fmaps(13 + int(c), 150, {.layout = gen::Layout::Interleaved, .max_extents = 8,
+						   .max_strips = 32, .devices = 8, .chunks = c});
+		s.devices = daxfmap::testing::devices_for(s.files);
+		s.queries_per_file = 600;
+		s.seed = 13;
+		check(s, c == gen::Chunks::Pow2 ? "interleaved, pow2 chunks, up to 32 strips"
+						: "interleaved, other chunks, up to 32 strips");
+	}
+}
+
+TEST_F(BpfDifferential, UniformPowerOfTwoExtentsTakeTheShiftPathAndMatchNative)
+{
+	for (gen::Lengths l : {gen::Lengths::UniformPow2, gen::Lengths::UniformPow2ShortLast}) {
+		DiffSetup s;
+		s.files = fmaps(17 + int(l), 200, {.layout = gen::Layout::Simple, .max_extents = 2000,
+						   .devices = 3, .lengths = l});
+		s.devices = daxfmap::testing::devices_for(s.files);
+		s.queries_per_file = 400;
+		s.seed = 17;
+		check(s, "simple, uniform power-of-two lengths, up to 2000 extents");
+	}
+}
+
+TEST_F(BpfDifferential, LargeExtentCountsMatchNativeUpTo1048576Extents)
+{
+	for (uint32_t n : {1024u, 32768u, 1u << 20}) {
+		DiffSetup s;
+		s.files = fmaps(19 + n, 1, {.layout = gen::Layout::Simple, .min_extents = n,
+					    .max_extents = n, .devices = 24, .lengths = gen::Lengths::Mixed});
+		s.devices = daxfmap::testing::devices_for(s.files);
+		// Native and flat walk the list: keep their total work bounded.
+		s.queries_per_file = n > 100000 ? 400 : 4000;
+		s.seed = n;
+		check(s, ("simple, " + std::to_string(n) + " mixed-length extents").c_str());
+	}
+}
+
+TEST_F(BpfDifferential, ManyDevicesAndHighOffsetsNeverWrapAndMatchNative)
+{
+	DiffSetup s;
+	s.files = fmaps(23, 300, {.max_extents = 24, .max_strips = 12, .devices = 24,
+				  .high_offsets = true});
+	s.devices = daxfmap::testing::devices_for(s.files);
+	s.queries_per_file = 500;
+	s.seed = 23;
+	check(s, "24 devices, ranges ending just below 2^64");
+}
+
+TEST_F(BpfDifferential, DevicesTooSmallOrMissingGiveTheNativeErrorsInEveryStrategy)
+{
+	DiffSetup s;
+	s.files = fmaps(29, 300, {.max_extents = 16, .max_strips = 8, .devices = 6});
+	s.devices = daxfmap::testing::devices_for(s.files);
+	// Cut device 1 short by 2 MiB + 1, remove device 2, make device 3 tiny.
+	s.devices.resize(std::max<size_t>(s.devices.size(), 4));
+	s.devices[1] = s.devices[1] > 2 * MiB + 1 ? s.devices[1] - 2 * MiB - 1 : 1;
+	s.devices[2] = 0;
+	s.devices[3] = 4096;
+	s.queries_per_file = 600;
+	s.seed = 29;
+	check(s, "devices too small or missing");
+}
+
+TEST_F(BpfDifferential, ZeroLengthAndUnknownFileAreTheSameErrorEverywhere)
+{
+	Fmap f = gen::random_fmap(31, {.layout = gen::Layout::Simple, .max_extents = 4, .devices = 1});
+	for (Resolver *r : all()) {
+		ASSERT_TRUE(r->set_devices(daxfmap::testing::devices_for({f})));
+		ASSERT_TRUE(r->upsert(7, f));
+		(void)r->remove(4000);
+		auto zero = r->resolve({.file_id = 7, .offset = 0, .length = 0});
+		ASSERT_TRUE(zero);
+		EXPECT_EQ(zero->status, DAXFMAP_E_BAD_LENGTH) << strategy_name(r->strategy());
+		auto none = r->resolve({.file_id = 4000, .offset = 0, .length = 1});
+		ASSERT_TRUE(none);
+		EXPECT_EQ(none->status, DAXFMAP_E_NO_FILE) << strategy_name(r->strategy());
+		auto past = r->resolve({.file_id = 7, .offset = gen::mapped_size(f), .length = 1});
+		ASSERT_TRUE(past);
+		EXPECT_EQ(past->status, DAXFMAP_E_PAST_END) << strategy_name(r->strategy());
+		ASSERT_TRUE(r->remove(7));
+		auto gone = r->resolve({.file_id = 7, .offset = 0, .length = 1});
+		ASSERT_TRUE(gone);
+		EXPECT_EQ(gone->status, DAXFMAP_E_NO_FILE) << strategy_name(r->strategy());
+	}
+}
+
+TEST_F(BpfDifferential, FactsVectorsResolveInTheKernelThroughTheSingleQueryProgram)
+{
+	// nstrips 4, chunk 2 MiB, nbytes 24 MiB (FACTS.md).
+	InterleavedExtent ie{.chunk_size = 2 * MiB, .nbytes = 24 * MiB};
+	for (uint32_t k = 0; k < 4; k++)
+		ie.strips.push_back({.device = 0, .offset = (10 + 8 * k) * MiB, .length = 6 * MiB});
+	Fmap f;
+	f.file_size = 24 * MiB;
+	f.extents = InterleavedExtents{ie};
+	struct Vec {
+		uint64_t off, dev_off, len;
+	} vectors[] = {
+		{0, 10 * MiB, 2 * MiB},                       // strip 0 +0
+		{4 * MiB, (10 + 16) * MiB, 2 * MiB},          // chunk 2, strip 2, +0
+		{15 * MiB, (10 + 24) * MiB + 3 * MiB, 1 * MiB}, // chunk 7, strip 3, +3 MiB
+	};
+	for (Resolver *r : all()) {
+		ASSERT_TRUE(r->set_devices(std::vector<uint64_t>{1ull << 30}));
+		ASSERT_TRUE(r->upsert(1, f));
+		for (const Vec &v : vectors) {
+			auto got = r->resolve({.file_id = 1, .offset = v.off, .length = 64 * MiB});
+			ASSERT_TRUE(got) << got.error().message();
+			EXPECT_EQ(got->status, DAXFMAP_OK) << strategy_name(r->strategy());
+			EXPECT_EQ(got->device_offset, v.dev_off) << strategy_name(r->strategy());
+			EXPECT_EQ(got->length, v.len) << strategy_name(r->strategy());
+		}
+	}
+}
+
+TEST_F(BpfDifferential, ReplacingAFileChangesEveryStrategysAnswer)
+{
+	Fmap a, b;
+	a.file_size = b.file_size = 4 * MiB;
+	a.extents = SimpleExtents{{0, 0, 4 * MiB}};
+	b.extents = SimpleExtents{{0, 8 * MiB, 4 * MiB}};
+	for (Resolver *r : all()) {
+		ASSERT_TRUE(r->set_devices(std::vector<uint64_t>{1ull << 30}));
+		ASSERT_TRUE(r->upsert(3, a));
+		EXPECT_EQ(r->resolve({3, 2 * MiB, 1})->device_offset, 2 * MiB);
+		ASSERT_TRUE(r->upsert(3, b));
+		EXPECT_EQ(r->resolve({3, 2 * MiB, 1})->device_offset, 10 * MiB)
+			<< strategy_name(r->strategy());
+	}
+}
