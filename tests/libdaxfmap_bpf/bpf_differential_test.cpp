@@ -62,7 +62,13 @@ protected:
 		std::cout << "[ diff     ] " << what << ": " << setup.files.size() << " files, "
 			  << rep.queries << " answers compared, " << rep.mismatches
 			  << " mismatches, " << rep.outside_device << " outside a device, "
-			  << rep.refused_files << " refused by bounded layouts\n";
+			  << rep.refused_files << " refused by bounded layouts\n"
+			  << "[ diff     ]   native statuses:";
+		for (int st = 0; st < DAXFMAP_STATUS_MAX; st++)
+			if (rep.by_status[st])
+				std::cout << " " << status_name(static_cast<daxfmap_status>(st)) << "="
+					  << rep.by_status[st];
+		std::cout << "\n";
 		for (const auto &f : rep.first_failures)
 			ADD_FAILURE() << f;
 		EXPECT_EQ(rep.mismatches, 0u);
@@ -95,6 +101,8 @@ TEST_F(BpfDifferential, SimpleFmapsWithinHashLimitsMatchNativeInEveryStrategy)
 	s.seed = 11;
 	DiffReport rep = check(s, "simple, 1-32 extents");
 	EXPECT_EQ(rep.refused_files, 0u) << "hash must hold up to 32 extents";
+	EXPECT_GT(rep.by_status[DAXFMAP_OK], 100000u);
+	EXPECT_GT(rep.by_status[DAXFMAP_E_PAST_END], 1000u);
 }
 
 TEST_F(BpfDifferential, InterleavedFmapsWithinHashLimitsMatchNativeInEveryStrategy)
@@ -107,6 +115,8 @@ TEST_F(BpfDifferential, InterleavedFmapsWithinHashLimitsMatchNativeInEveryStrate
 	s.seed = 12;
 	DiffReport rep = check(s, "interleaved, 1-2 extents, 1-16 strips");
 	EXPECT_EQ(rep.refused_files, 0u) << "hash must hold 2 extents of 16 strips";
+	EXPECT_GT(rep.by_status[DAXFMAP_OK], 100000u);
+	EXPECT_GT(rep.by_status[DAXFMAP_E_PAST_END], 1000u);
 }
 
 TEST_F(BpfDifferential, InterleavedUpTo32StripsPow2AndOtherChunksMatchNative)
@@ -173,7 +183,9 @@ TEST_F(BpfDifferential, DevicesTooSmallOrMissingGiveTheNativeErrorsInEveryStrate
 	s.devices[3] = 4096;
 	s.queries_per_file = 600;
 	s.seed = 29;
-	check(s, "devices too small or missing");
+	DiffReport rep = check(s, "devices too small or missing");
+	EXPECT_GT(rep.by_status[DAXFMAP_E_NO_DEVICE], 0u);
+	EXPECT_GT(rep.by_status[DAXFMAP_E_OUT_OF_DEVICE], 0u);
 }
 
 TEST_F(BpfDifferential, ZeroLengthAndUnknownFileAreTheSameErrorEverywhere)
@@ -241,5 +253,27 @@ TEST_F(BpfDifferential, ReplacingAFileChangesEveryStrategysAnswer)
 		ASSERT_TRUE(r->upsert(3, b));
 		EXPECT_EQ(r->resolve({3, 2 * MiB, 1})->device_offset, 10 * MiB)
 			<< strategy_name(r->strategy());
+	}
+}
+
+TEST_F(BpfDifferential, ChunkRunningPastATightStripIsOutOfExtentEverywhere)
+{
+	// One strip of 6 MiB holds all of nbytes = 6 MiB in 4 MiB chunks, so the
+	// second chunk has only 2 MiB of strip behind it: V10 would map 4 MiB.
+	Fmap f;
+	f.file_size = 6 * MiB;
+	f.extents = InterleavedExtents{{.chunk_size = 4 * MiB, .nbytes = 6 * MiB,
+					.strips = {{.device = 0, .offset = 0, .length = 6 * MiB}}}};
+	for (Resolver *r : all()) {
+		ASSERT_TRUE(r->set_devices(std::vector<uint64_t>{1ull << 30}));
+		auto u = r->upsert(5, f);
+		ASSERT_TRUE(u) << strategy_name(r->strategy()) << ": " << u.error().message();
+		auto over = r->resolve({.file_id = 5, .offset = 4 * MiB, .length = 4 * MiB});
+		ASSERT_TRUE(over);
+		EXPECT_EQ(over->status, DAXFMAP_E_OUT_OF_EXTENT) << strategy_name(r->strategy());
+		auto fits = r->resolve({.file_id = 5, .offset = 4 * MiB, .length = 2 * MiB});
+		ASSERT_TRUE(fits);
+		EXPECT_EQ(fits->status, DAXFMAP_OK) << strategy_name(r->strategy());
+		EXPECT_EQ(fits->device_offset, 4 * MiB);
 	}
 }

@@ -122,6 +122,8 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 		}
 		for (size_t k = 0; k < n; k++) {
 			const Resolution &x = expect[k];
+			if (x.status < DAXFMAP_STATUS_MAX)
+				rep.by_status[x.status]++;
 			if (x.status == DAXFMAP_OK &&
 			    (x.device >= setup.devices.size() || x.device_offset > setup.devices[x.device] ||
 			     x.length > setup.devices[x.device] - x.device_offset))

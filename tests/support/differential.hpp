@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/daxfmap.h>
+
 #include "libdaxfmap/fmap.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
@@ -18,6 +20,8 @@ struct DiffReport {
 	uint64_t outside_device = 0;  // OK answers that leave their device
 	uint64_t refused_files = 0;   // files a strategy could not hold (hash)
 	std::vector<std::string> first_failures; // a few, for the test log
+	// Native's answers by status: proves the queries reached every path.
+	uint64_t by_status[DAXFMAP_STATUS_MAX] = {};
 };
 
 struct DiffSetup {

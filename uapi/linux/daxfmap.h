@@ -26,10 +26,14 @@ enum daxfmap_status {
 	DAXFMAP_E_BAD_LENGTH	= 2,	/* request length is 0 (-EINVAL) */
 	DAXFMAP_E_NO_DEVICE	= 3,	/* device index not in the device table (-EIO) */
 	DAXFMAP_E_OUT_OF_DEVICE	= 4,	/* range would end past the device (-EIO) */
-	DAXFMAP_E_OUT_OF_EXTENT	= 5,	/* range would end past its strip (-EIO);
-					 * V10 does not check this and maps past
-					 * the strip */
-	DAXFMAP_E_BAD_FMAP	= 6,	/* chunk_size or nstrips is 0: nothing to
+	DAXFMAP_E_OUT_OF_EXTENT	= 5,	/* range would end past its strip, or, with
+					 * no device table, past 2^64 (-EIO).  V10
+					 * does not check this and maps the whole
+					 * chunk; the kernel's callers clip requests
+					 * at i_size, so only a request running past
+					 * the file's data can meet it */
+	DAXFMAP_E_BAD_FMAP	= 6,	/* the interleaved extent the query reaches
+					 * has chunk_size or nstrips 0: nothing to
 					 * divide by (-EIO) */
 	DAXFMAP_E_NO_FILE	= 7,	/* no fmap for this file id (-ENOENT) */
 	DAXFMAP_E_STALE		= 8,	/* fmap replaced during the lookup (-EAGAIN) */

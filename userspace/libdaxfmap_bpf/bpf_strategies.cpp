@@ -45,6 +45,10 @@ DAXFMAP_SKEL_OPS(daxfmap_digest);
 
 Resolution to_resolution(const daxfmap_result &r)
 {
+	// A status the ABI does not define would be undefined as an enum value:
+	// report it as the bounded-loop failure it can only come from.
+	if (r.status >= DAXFMAP_STATUS_MAX)
+		return Resolution{.status = DAXFMAP_E_LIMIT};
 	return Resolution{.status = static_cast<daxfmap_status>(r.status),
 			  .device = r.device,
 			  .device_offset = r.device_offset,
