@@ -271,6 +271,9 @@ TEST_F(BpfDifferential, ChunkRunningPastATightStripIsOutOfExtentEverywhere)
 		auto over = r->resolve({.file_id = 5, .offset = 4 * MiB, .length = 4 * MiB});
 		ASSERT_TRUE(over);
 		EXPECT_EQ(over->status, DAXFMAP_E_OUT_OF_EXTENT) << strategy_name(r->strategy());
+		auto one_over = r->resolve({.file_id = 5, .offset = 4 * MiB, .length = 2 * MiB + 1});
+		ASSERT_TRUE(one_over);
+		EXPECT_EQ(one_over->status, DAXFMAP_E_OUT_OF_EXTENT) << strategy_name(r->strategy());
 		auto fits = r->resolve({.file_id = 5, .offset = 4 * MiB, .length = 2 * MiB});
 		ASSERT_TRUE(fits);
 		EXPECT_EQ(fits->status, DAXFMAP_OK) << strategy_name(r->strategy());

@@ -26,6 +26,15 @@ std::string errno_name(int errnum)
 	case EEXIST: return "EEXIST";
 	case ENOTSUP: return "ENOTSUP";
 	case EBADMSG: return "EBADMSG";
+	case EISDIR: return "EISDIR";
+	case ENOTDIR: return "ENOTDIR";
+	case EINTR: return "EINTR";
+	case EBADF: return "EBADF";
+	case EBUSY: return "EBUSY";
+	case EROFS: return "EROFS";
+	case EUCLEAN: return "EUCLEAN";
+	case ENOSYS: return "ENOSYS";
+	case ETIMEDOUT: return "ETIMEDOUT";
 	default: return "errno " + std::to_string(errnum);
 	}
 }
@@ -33,13 +42,13 @@ std::string errno_name(int errnum)
 std::string Error::message() const
 {
 	std::string m = field.empty() ? std::string("error") : field;
-	m += ": ";
+	m += ":";
 	if (!expected.empty()) {
-		m += "expected " + expected;
+		m += " expected " + expected;
 		if (!found.empty())
 			m += ", found " + found;
 	} else if (!found.empty()) {
-		m += found;
+		m += " " + found;
 	}
 	m += " (" + errno_name(errnum) + ")";
 	return m;

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Reading and writing fmap files: YAML, JSON or GET_FMAP wire bytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/limits.hpp"
+#include "libdaxfmap/result.hpp"
+#include "libdaxfmap/wire_codec.hpp"
+
+namespace daxfmap::cli {
+
+enum class Format { Yaml, Json, Wire };
+
+std::string_view format_name(Format f); // "yaml", "json", "wire"
+// "yaml"/"yml", "json", "wire"/"bin"/"fmap"; nullopt otherwise.
+std::optional<Format> parse_format(std::string_view name);
+// By extension (.yaml .yml .json .bin .fmap), nullopt if it says nothing.
+std::optional<Format> format_from_name(std::string_view path);
+// Wire if the bytes hold a NUL (a header always does: its reserved bytes,
+// and the high bytes of small counts), JSON if the first non-blank is '{',
+// else YAML.
+Format sniff_format(const Bytes &bytes);
+
+// Whole file ("-": stdin).  Errors name the path and the system's reason.
+Result<Bytes> read_bytes(const std::string &path);
+
+struct Input {
+	std::string path;
+	Format format = Format::Yaml;
+	Bytes bytes;
+};
+
+// Reads a file and settles its format: `forced`, else the extension, else
+// sniffed.
+Result<Input> read_input(const std::string &path, std::optional<Format> forced);
+
+// A parsed fmap and where it came from.  A wire file yields a record with
+// only the fmap set.
+struct Loaded {
+	Input input;
+	FileRecord record;
+	size_t wire_consumed = 0; // wire: bytes the fmap occupies (V10 ignores the rest)
+};
+
+// Parses text, or decodes wire bytes structurally under `limits` (reply size,
+// nextents range, lengths: decode_fmap()).  No semantic validation.  A
+// failure on wire bytes is the kernel rejecting the reply; on text, the
+// input is not an fmap at all.
+Result<Loaded> parse_input(Input input, const Limits &limits);
+
+// Text or wire bytes of a record in a format (wire: the fmap alone).
+std::string render(const FileRecord &rec, Format f);
+
+// Writes `data` to `path` without ever leaving a partial or truncated file
+// there: a temporary file in the same directory, fsync, then rename.
+// "-" writes to stdout.
+Result<void> write_atomic(const std::string &path, std::string_view data);
+
+} // namespace daxfmap::cli
