@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "libdaxfmap/fmap_text.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 namespace daxfmap {
 namespace {

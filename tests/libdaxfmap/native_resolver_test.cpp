@@ -21,7 +21,7 @@
 #include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/native_resolver.hpp"
 #include "libdaxfmap/validate.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 namespace daxfmap {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "libdaxfmap_bpf/resolver.hpp"
 #include "support/bpf_env.hpp"
-#include "support/differential.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap_bpf/differential.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 using namespace daxfmap;
 using namespace daxfmap::bpf;
@@ -42,21 +42,21 @@ TEST(BpfCapacity, DigestHoldsAMillionExtentFileAndTwentyThousandFilesAtOnce)
 	auto native = make_resolver(Strategy::Native);
 	ASSERT_TRUE(native);
 
-	daxfmap::testing::DiffSetup s;
+	daxfmap::bpf::DiffSetup s;
 	s.files.push_back(gen::random_fmap(77, {.layout = gen::Layout::Simple,
 						.min_extents = 1u << 20, .max_extents = 1u << 20,
 						.devices = 8}));
 	gen::Rng rng(78);
 	for (uint32_t i = 0; i < kSmall; i++)
 		s.files.push_back(gen::random_fmap(rng, {.max_extents = 32, .max_strips = 8, .devices = 8}));
-	s.devices = daxfmap::testing::devices_for(s.files);
+	s.devices = daxfmap::bpf::devices_for(s.files);
 	s.queries_per_file = 20;
 	s.seed = 79;
 	uint64_t extents = 0;
 	for (const Fmap &f : s.files)
 		extents += f.range_count();
 
-	auto rep = daxfmap::testing::run_differential({native->get(), digest->get()}, s);
+	auto rep = daxfmap::bpf::run_differential({native->get(), digest->get()}, s);
 	for (const auto &f : rep.first_failures)
 		ADD_FAILURE() << f;
 	EXPECT_EQ(rep.mismatches, 0u);

@@ -11,8 +11,8 @@
 #include "libdaxfmap/native_resolver.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 #include "support/bpf_env.hpp"
-#include "support/differential.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap_bpf/differential.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 using namespace daxfmap;
 using namespace daxfmap::bpf;
@@ -39,7 +39,7 @@ std::pair<Fmap, Fmap> two_fmaps(uint64_t seed)
 
 SwapStats swap_while_reading(Resolver &r, const Fmap &a, const Fmap &b)
 {
-	std::vector<uint64_t> devs = daxfmap::testing::devices_for({a, b});
+	std::vector<uint64_t> devs = daxfmap::bpf::devices_for({a, b});
 	EXPECT_TRUE(r.set_devices(devs));
 	EXPECT_TRUE(r.upsert(kFile, a));
 

@@ -10,13 +10,13 @@
 
 #include "libdaxfmap_bpf/resolver.hpp"
 #include "support/bpf_env.hpp"
-#include "support/differential.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap_bpf/differential.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 using namespace daxfmap;
 using namespace daxfmap::bpf;
-using daxfmap::testing::DiffReport;
-using daxfmap::testing::DiffSetup;
+using daxfmap::bpf::DiffReport;
+using daxfmap::bpf::DiffSetup;
 
 namespace {
 
@@ -58,7 +58,7 @@ protected:
 	// Runs and checks one setup; returns the report for further checks.
 	static DiffReport check(const DiffSetup &setup, const char *what)
 	{
-		DiffReport rep = daxfmap::testing::run_differential(all(), setup);
+		DiffReport rep = daxfmap::bpf::run_differential(all(), setup);
 		std::cout << "[ diff     ] " << what << ": " << setup.files.size() << " files, "
 			  << rep.queries << " answers compared, " << rep.mismatches
 			  << " mismatches, " << rep.outside_device << " outside a device, "
@@ -96,7 +96,7 @@ TEST_F(BpfDifferential, SimpleFmapsWithinHashLimitsMatchNativeInEveryStrategy)
 {
 	DiffSetup s;
 	s.files = fmaps(11, 400, {.layout = gen::Layout::Simple, .max_extents = 32, .devices = 4});
-	s.devices = daxfmap::testing::devices_for(s.files);
+	s.devices = daxfmap::bpf::devices_for(s.files);
 	s.queries_per_file = 700;
 	s.seed = 11;
 	DiffReport rep = check(s, "simple, 1-32 extents");
@@ -110,7 +110,7 @@ TEST_F(BpfDifferential, InterleavedFmapsWithinHashLimitsMatchNativeInEveryStrate
 	DiffSetup s;
 	s.files = fmaps(12, 400, {.layout = gen::Layout::Interleaved, .max_extents = 2,
 				  .max_strips = 16, .devices = 4});
-	s.devices = daxfmap::testing::devices_for(s.files);
+	s.devices = daxfmap::bpf::devices_for(s.files);
 	s.queries_per_file = 700;
 	s.seed = 12;
 	DiffReport rep = check(s, "interleaved, 1-2 extents, 1-16 strips");
@@ -125,7 +125,7 @@ TEST_F(BpfDifferential, InterleavedUpTo32StripsPow2AndOtherChunksMatchNative)
 		DiffSetup s;
 		s.files = fmaps(13 + int(c), 150, {.layout = gen::Layout::Interleaved, .max_extents = 8,
 						   .max_strips = 32, .devices = 8, .chunks = c});
-		s.devices = daxfmap::testing::devices_for(s.files);
+		s.devices = daxfmap::bpf::devices_for(s.files);
 		s.queries_per_file = 600;
 		s.seed = 13;
 		check(s, c == gen::Chunks::Pow2 ? "interleaved, pow2 chunks, up to 32 strips"
@@ -139,7 +139,7 @@ TEST_F(BpfDifferential, UniformPowerOfTwoExtentsTakeTheShiftPathAndMatchNative)
 		DiffSetup s;
 		s.files = fmaps(17 + int(l), 200, {.layout = gen::Layout::Simple, .max_extents = 2000,
 						   .devices = 3, .lengths = l});
-		s.devices = daxfmap::testing::devices_for(s.files);
+		s.devices = daxfmap::bpf::devices_for(s.files);
 		s.queries_per_file = 400;
 		s.seed = 17;
 		check(s, "simple, uniform power-of-two lengths, up to 2000 extents");
@@ -152,7 +152,7 @@ TEST_F(BpfDifferential, LargeExtentCountsMatchNativeUpTo1048576Extents)
 		DiffSetup s;
 		s.files = fmaps(19 + n, 1, {.layout = gen::Layout::Simple, .min_extents = n,
 					    .max_extents = n, .devices = 24, .lengths = gen::Lengths::Mixed});
-		s.devices = daxfmap::testing::devices_for(s.files);
+		s.devices = daxfmap::bpf::devices_for(s.files);
 		// Native and flat walk the list: keep their total work bounded.
 		s.queries_per_file = n > 100000 ? 400 : 4000;
 		s.seed = n;
@@ -165,7 +165,7 @@ TEST_F(BpfDifferential, ManyDevicesAndHighOffsetsNeverWrapAndMatchNative)
 	DiffSetup s;
 	s.files = fmaps(23, 300, {.max_extents = 24, .max_strips = 12, .devices = 24,
 				  .high_offsets = true});
-	s.devices = daxfmap::testing::devices_for(s.files);
+	s.devices = daxfmap::bpf::devices_for(s.files);
 	s.queries_per_file = 500;
 	s.seed = 23;
 	check(s, "24 devices, ranges ending just below 2^64");
@@ -175,7 +175,7 @@ TEST_F(BpfDifferential, DevicesTooSmallOrMissingGiveTheNativeErrorsInEveryStrate
 {
 	DiffSetup s;
 	s.files = fmaps(29, 300, {.max_extents = 16, .max_strips = 8, .devices = 6});
-	s.devices = daxfmap::testing::devices_for(s.files);
+	s.devices = daxfmap::bpf::devices_for(s.files);
 	// Cut device 1 short by 2 MiB + 1, remove device 2, make device 3 tiny.
 	s.devices.resize(std::max<size_t>(s.devices.size(), 4));
 	s.devices[1] = s.devices[1] > 2 * MiB + 1 ? s.devices[1] - 2 * MiB - 1 : 1;
@@ -192,7 +192,7 @@ TEST_F(BpfDifferential, ZeroLengthAndUnknownFileAreTheSameErrorEverywhere)
 {
 	Fmap f = gen::random_fmap(31, {.layout = gen::Layout::Simple, .max_extents = 4, .devices = 1});
 	for (Resolver *r : all()) {
-		ASSERT_TRUE(r->set_devices(daxfmap::testing::devices_for({f})));
+		ASSERT_TRUE(r->set_devices(daxfmap::bpf::devices_for({f})));
 		ASSERT_TRUE(r->upsert(7, f));
 		(void)r->remove(4000);
 		auto zero = r->resolve({.file_id = 7, .offset = 0, .length = 0});

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxfmap resolve: file offset -> (device, device offset, length), as the
-// kernel's iomap_begin computes it from the fmap (the native resolver).
+// kernel's iomap_begin computes it from the fmap: the native resolver, or a
+// BPF strategy run in the kernel.
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "cli/table.hpp"
 #include "libdaxfmap/native_resolver.hpp"
 #include "libdaxfmap/size_parse.hpp"
+#include "libdaxfmap_bpf/resolver.hpp"
 
 namespace daxfmap::cli {
 
@@ -32,7 +35,44 @@ struct Options {
 	bool devices_from_file = false;
 	bool force = false;
 	std::string max_pieces = "65536";
+	std::string strategy = "native";
 };
+
+using ResolveFn = std::function<Result<Resolution>(uint64_t offset, uint64_t length)>;
+
+// The chosen strategy, loaded with this one file (file id 0).  BPF
+// strategies need a device table: without --devices-from-file every device
+// the fmap names is unbounded, as V10 checks no device bounds.
+Result<ResolveFn> make_resolve_fn(bpf::Strategy s, const Fmap &f, std::vector<uint64_t> &sizes)
+{
+	if (s == bpf::Strategy::Native)
+		return ResolveFn([&f, &sizes](uint64_t off, uint64_t len) -> Result<Resolution> {
+			return resolve_native(f, off, len, sizes);
+		});
+	if (sizes.empty()) {
+		uint32_t n = 0;
+		auto grow = [&n](const SimpleExtent &e) { n = std::max(n, e.device + 1); };
+		if (f.is_simple())
+			std::for_each(f.simple().begin(), f.simple().end(), grow);
+		else
+			for (const auto &ie : f.interleaved())
+				std::for_each(ie.strips.begin(), ie.strips.end(), grow);
+		sizes.assign(n, UINT64_MAX);
+	}
+	const uint64_t entries = f.range_count() + 2 * f.extent_count() + 8;
+	auto r = bpf::make_resolver(s, {.max_files = 1,
+					.pool_entries = static_cast<uint32_t>(std::min<uint64_t>(entries, UINT32_MAX))});
+	if (!r)
+		return r.error();
+	std::shared_ptr<bpf::Resolver> res(std::move(*r));
+	if (auto d = res->set_devices(sizes); !d)
+		return d.error();
+	if (auto u = res->upsert(0, f); !u)
+		return u.error();
+	return ResolveFn([res](uint64_t off, uint64_t len) {
+		return res->resolve({.file_id = 0, .offset = off, .length = len});
+	});
+}
 
 // Where a file offset sits in the fmap, for display only: the extent, and
 // for interleaved fmaps the strip and the chunk (counted from the start of
@@ -172,6 +212,13 @@ int run(Io &io, const Options &o)
 		length = *l;
 	}
 
+	const auto strategy = bpf::parse_strategy(o.strategy);
+	if (!strategy) {
+		io.err << "daxfmap resolve: --strategy: expected native, hash, flat or digest, found '"
+		       << o.strategy << "'\n";
+		return kExitUsage;
+	}
+
 	const Limits &limits = profile_limits(o.profile);
 	int code = kExitOk;
 	auto l = load_or_report(io, "resolve", o.file, input_format(o.format), limits, code);
@@ -219,12 +266,31 @@ int run(Io &io, const Options &o)
 	// Default: the rest of the file (never 0: offset < file_size here).
 	const uint64_t want = length.value_or(f.file_size - *offset);
 
+	auto resolve_fn = make_resolve_fn(*strategy, f, sizes);
+	if (!resolve_fn) {
+		io.err << "daxfmap resolve: strategy " << o.strategy << ": " << resolve_fn.error().message() << "\n";
+		return kExitUsage;
+	}
+	auto resolve_one = [&](uint64_t off, uint64_t len) -> std::optional<Resolution> {
+		auto got = (*resolve_fn)(off, len);
+		if (!got) {
+			io.err << "daxfmap resolve: strategy " << o.strategy << ": " << got.error().message() << "\n";
+			return std::nullopt;
+		}
+		return *got;
+	};
+
 	if (!o.all) {
-		const Resolution res = resolve_native(f, *offset, want, sizes);
+		const auto got = resolve_one(*offset, want);
+		if (!got)
+			return kExitUsage;
+		const Resolution &res = *got;
 		if (o.json) {
-			io.out << piece_json(*offset, res, f).dump(2) << "\n";
+			auto j = piece_json(*offset, res, f);
+			j["strategy"] = o.strategy;
+			io.out << j.dump(2) << "\n";
 		} else if (res.ok()) {
-			io.out << o.file << ": " << summary(f) << "\n";
+			io.out << o.file << ": " << summary(f) << " (strategy " << o.strategy << ")\n";
 			Table t = make_table();
 			add_row(t, *offset, res, f);
 			t.print(io.out);
@@ -253,7 +319,10 @@ int run(Io &io, const Options &o)
 			break;
 		}
 		pieces_done++;
-		const Resolution res = resolve_native(f, pos, left, sizes);
+		const auto got = resolve_one(pos, left);
+		if (!got)
+			return kExitUsage;
+		const Resolution &res = *got;
 		if (o.json)
 			pieces.push_back(piece_json(pos, res, f));
 		if (!res.ok() || res.length == 0) {
@@ -276,10 +345,11 @@ int run(Io &io, const Options &o)
 		j["offset"] = *offset;
 		j["length"] = want;
 		j["file_size"] = f.file_size;
+		j["strategy"] = o.strategy;
 		j["pieces"] = std::move(pieces);
 		io.out << j.dump(2) << "\n";
 	} else {
-		io.out << o.file << ": " << summary(f) << "\n";
+		io.out << o.file << ": " << summary(f) << " (strategy " << o.strategy << ")\n";
 		t.print(io.out);
 	}
 	if (!failed.ok()) {
@@ -310,6 +380,11 @@ Verb add_resolve(CLI::App &app)
 		      "fmap file's devices: list (V10 checks no\n"
 		      "device bounds, nor does resolve without it)");
 	cmd->add_flag("--force", o->force, "Resolve even if the profile rejects the fmap");
+	cmd->add_option("--strategy", o->strategy,
+			"native (the kernel's algorithm, in userspace), or\n"
+			"hash, flat, digest: the BPF resolvers, loaded and\n"
+			"run in the kernel (BPF_PROG_TEST_RUN; needs root)")
+		->capture_default_str();
 	add_profile_option(cmd, o->profile);
 	add_input_format_option(cmd, o->format);
 	cmd->footer(
@@ -322,6 +397,7 @@ Verb add_resolve(CLI::App &app)
 		"  daxfmap resolve examples/fmaps/interleaved-4x2M.yaml 15M\n"
 		"  daxfmap resolve --json examples/fmaps/interleaved-4x2M.yaml 0x400000 4K\n"
 		"  daxfmap resolve --all examples/fmaps/interleaved-4x2M.yaml 0\n"
+		"  daxfmap resolve --strategy digest examples/fmaps/interleaved-4x2M.yaml 15M\n"
 		"  daxfmap resolve --profile extended --devices-from-file examples/fmaps/multidev-extended.yaml 30M");
 	return {cmd, [o](Io &io) { return run(io, *o); }};
 }

@@ -34,5 +34,7 @@ Verb add_validate(CLI::App &app);
 Verb add_encode(CLI::App &app);
 Verb add_decode(CLI::App &app);
 Verb add_resolve(CLI::App &app);
+Verb add_bpf(CLI::App &app);
+Verb add_verify(CLI::App &app);
 
 } // namespace daxfmap::cli

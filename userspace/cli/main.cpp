@@ -44,6 +44,8 @@ int run(int argc, char **argv)
 		add_encode(app),
 		add_decode(app),
 		add_resolve(app),
+		add_verify(app),
+		add_bpf(app),
 	};
 
 	// CLI11 would say "a subcommand is required" for a misspelt verb too;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "support/differential.hpp"
+#include "libdaxfmap_bpf/differential.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <sstream>
 
 #include "libdaxfmap/native_resolver.hpp"
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
-namespace daxfmap::testing {
+namespace daxfmap::bpf {
 
 namespace {
 
@@ -46,11 +46,13 @@ std::vector<uint64_t> devices_for(const std::vector<Fmap> &files)
 	return sizes;
 }
 
-DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const DiffSetup &setup)
+DiffReport run_differential(const std::vector<Resolver *> &resolvers, const DiffSetup &setup)
 {
 	DiffReport rep;
 	const size_t nres = resolvers.size();
 	std::vector<std::vector<bool>> holds(nres, std::vector<bool>(setup.files.size(), true));
+	for (Resolver *r : resolvers)
+		rep.per_resolver.push_back({.strategy = r->strategy()});
 
 	for (size_t s = 0; s < nres; s++) {
 		auto d = resolvers[s]->set_devices(setup.devices);
@@ -61,11 +63,14 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 		}
 		for (size_t i = 0; i < setup.files.size(); i++) {
 			auto u = resolvers[s]->upsert(i, setup.files[i]);
-			if (u)
+			if (u) {
+				rep.per_resolver[s].files_held++;
 				continue;
+			}
 			// Only a bounded layout may refuse, and only with E2BIG.
 			if (u.error().errnum != E2BIG || s == 0) {
-				note(rep, std::string(bpf::strategy_name(resolvers[s]->strategy())) +
+				rep.per_resolver[s].mismatches++;
+				note(rep, std::string(strategy_name(resolvers[s]->strategy())) +
 						  " upsert of file " + std::to_string(i) + ": " +
 						  u.error().message());
 				rep.mismatches++;
@@ -78,7 +83,7 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 
 	for (size_t i = 0; i < setup.files.size(); i++) {
 		gen::QueryGen qg(setup.files[i], setup.seed * 1000003 + i);
-		std::vector<bpf::Query> qs;
+		std::vector<Query> qs;
 		for (const gen::Query &q : qg.batch(setup.queries_per_file))
 			qs.push_back({.file_id = i, .offset = q.offset, .length = q.length});
 		const size_t n = qs.size();
@@ -94,18 +99,22 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 				continue;
 			auto r = resolvers[s]->resolve_batch(qs, got);
 			if (!r) {
-				note(rep, std::string(bpf::strategy_name(resolvers[s]->strategy())) + ": " +
+				note(rep, std::string(strategy_name(resolvers[s]->strategy())) + ": " +
 						  r.error().message());
 				rep.mismatches++;
+				rep.per_resolver[s].mismatches++;
 				continue;
 			}
+			StrategyTally &tally = rep.per_resolver[s];
 			for (size_t k = 0; k < n; k++) {
 				rep.queries++;
+				tally.answers++;
 				const Resolution &g = got[k];
 				if (!(g == expect[k])) {
 					rep.mismatches++;
+					tally.mismatches++;
 					std::ostringstream m;
-					m << bpf::strategy_name(resolvers[s]->strategy()) << " file " << i
+					m << strategy_name(resolvers[s]->strategy()) << " file " << i
 					  << " (" << setup.files[i].extent_count() << " extents, "
 					  << (setup.files[i].is_simple() ? "simple" : "interleaved")
 					  << ", size " << hex(setup.files[i].file_size) << ") offset "
@@ -116,10 +125,13 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 				if (g.status == DAXFMAP_OK &&
 				    (g.device >= setup.devices.size() ||
 				     g.device_offset > setup.devices[g.device] ||
-				     g.length > setup.devices[g.device] - g.device_offset))
+				     g.length > setup.devices[g.device] - g.device_offset)) {
 					rep.outside_device++;
+					tally.outside_device++;
+				}
 			}
 		}
+		rep.per_resolver[0].answers += n;
 		for (size_t k = 0; k < n; k++) {
 			const Resolution &x = expect[k];
 			if (x.status < DAXFMAP_STATUS_MAX)
@@ -133,4 +145,4 @@ DiffReport run_differential(const std::vector<bpf::Resolver *> &resolvers, const
 	return rep;
 }
 
-} // namespace daxfmap::testing
+} // namespace daxfmap::bpf

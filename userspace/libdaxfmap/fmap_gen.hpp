@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Seeded random fmaps, queries and device tables for tests and benchmarks.
+// Seeded random fmaps, queries and device tables: synthetic workloads for the
+// tests, `daxfmap verify` and the benchmark.
 //
 // Everything is a pure function of its options and of a std::mt19937_64 the
 // caller owns (or a seed), so a failing case is reproduced from its seed.

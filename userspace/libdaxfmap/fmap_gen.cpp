@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "support/fmap_gen.hpp"
+#include "libdaxfmap/fmap_gen.hpp"
 
 #include <algorithm>
 #include <bit>

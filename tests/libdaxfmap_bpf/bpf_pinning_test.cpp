@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// A pinned instance is shared: a second resolver attached to the pinned maps
+// sees the first one's fmaps, and its own updates do not overwrite them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "libdaxfmap/fmap_gen.hpp"
+#include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/differential.hpp"
+#include "libdaxfmap_bpf/pinned.hpp"
+#include "libdaxfmap_bpf/resolver.hpp"
+#include "support/bpf_env.hpp"
+
+using namespace daxfmap;
+using namespace daxfmap::bpf;
+
+class BpfPinning : public ::testing::TestWithParam<Strategy> {
+protected:
+	void SetUp() override
+	{
+		DAXFMAP_REQUIRE_BPF();
+		root_ = "/sys/fs/bpf/daxfmap-pintest-" + std::to_string(::getpid());
+	}
+	void TearDown() override
+	{
+		std::error_code ec;
+		std::filesystem::remove_all(root_, ec);
+	}
+	std::string root_;
+};
+
+TEST_P(BpfPinning, AttachedResolverSeesAndKeepsTheOwnersFmaps)
+{
+	const std::string dir = pin_dir(root_, "i", GetParam());
+	Options owner_opts{.max_files = 64, .pool_entries = 4096, .pin_dir = dir};
+	auto owner = make_resolver(GetParam(), owner_opts);
+	ASSERT_TRUE(owner) << owner.error().message();
+
+	const gen::FmapOptions o{.max_extents = 8, .max_strips = 4, .devices = 2};
+	std::vector<Fmap> files{gen::random_fmap(1, o), gen::random_fmap(2, o)};
+	const auto devs = devices_for(files);
+	ASSERT_TRUE((*owner)->set_devices(devs));
+	ASSERT_TRUE((*owner)->upsert(0, files[0]));
+
+	Options attach = owner_opts;
+	attach.reuse_pinned = true;
+	auto other = make_resolver(GetParam(), attach);
+	ASSERT_TRUE(other) << other.error().message();
+	// The attached one writes file 1 into the shared maps...
+	ASSERT_TRUE((*other)->upsert(1, files[1]));
+
+	auto native = make_resolver(Strategy::Native);
+	ASSERT_TRUE((*native)->set_devices(devs));
+	for (uint64_t id : {0u, 1u}) {
+		ASSERT_TRUE((*native)->upsert(id, files[id]));
+		gen::QueryGen qg(files[id], id);
+		for (int k = 0; k < 2000; k++) {
+			const gen::Query q = qg.next();
+			const Query bq{.file_id = id, .offset = q.offset, .length = q.length};
+			auto want = (*native)->resolve(bq);
+			// ...and both see both files, unchanged by each other's writes.
+			EXPECT_EQ(*(*owner)->resolve(bq), *want) << "owner, file " << id;
+			EXPECT_EQ(*(*other)->resolve(bq), *want) << "attached, file " << id;
+		}
+	}
+	auto inst = inspect_instance(root_, "i");
+	ASSERT_TRUE(inst) << inst.error().message();
+	ASSERT_EQ(inst->strategies.size(), 1u);
+	uint64_t fmaps = 0;
+	for (const auto &m : inst->strategies[0].maps)
+		fmaps += m.entries_used;
+	EXPECT_EQ(fmaps, 2u) << "the pinned map holds both files";
+}
+
+TEST_P(BpfPinning, AttachingWhereNothingIsPinnedSaysWhatIsMissing)
+{
+	Options o{.max_files = 64, .pool_entries = 4096, .pin_dir = root_ + "/none",
+		  .reuse_pinned = true};
+	auto r = make_resolver(GetParam(), o);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().errnum, ENOENT);
+	EXPECT_NE(r.error().message().find("daxfmap bpf load"), std::string::npos) << r.error().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(BpfStrategies, BpfPinning,
+			 ::testing::Values(Strategy::Hash, Strategy::Flat, Strategy::Digest),
+			 [](const ::testing::TestParamInfo<Strategy> &p) {
+				 return std::string(strategy_name(p.param));
+			 });
