@@ -38,18 +38,21 @@ TEST_P(BpfPinning, AttachedResolverSeesAndKeepsTheOwnersFmaps)
 	auto owner = make_resolver(GetParam(), owner_opts);
 	ASSERT_TRUE(owner) << owner.error().message();
 
-	const gen::FmapOptions o{.max_extents = 8, .max_strips = 4, .devices = 2};
+	// Within hash's inline limits (2 interleaved extents of 16 strips).
+	const gen::FmapOptions o{.max_extents = 2, .max_strips = 4, .devices = 2};
 	std::vector<Fmap> files{gen::random_fmap(1, o), gen::random_fmap(2, o)};
 	const auto devs = devices_for(files);
 	ASSERT_TRUE((*owner)->set_devices(devs));
-	ASSERT_TRUE((*owner)->upsert(0, files[0]));
+	auto u0 = (*owner)->upsert(0, files[0]);
+	ASSERT_TRUE(u0) << u0.error().message();
 
 	Options attach = owner_opts;
 	attach.reuse_pinned = true;
 	auto other = make_resolver(GetParam(), attach);
 	ASSERT_TRUE(other) << other.error().message();
 	// The attached one writes file 1 into the shared maps...
-	ASSERT_TRUE((*other)->upsert(1, files[1]));
+	auto u1 = (*other)->upsert(1, files[1]);
+	ASSERT_TRUE(u1) << u1.error().message();
 
 	auto native = make_resolver(Strategy::Native);
 	ASSERT_TRUE((*native)->set_devices(devs));
