@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// `daxfmap bench --quick` as a smoke test of the harness: every scenario and
+// strategy produces rows and files.  No timing is asserted: timings belong to
+// the benchmark, not to tests.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "support/bpf_env.hpp"
+#include "support/cli_fixture.hpp"
+
+namespace daxfmap {
+namespace {
+
+using namespace daxfmap::testing;
+
+class CliBench : public Cli {};
+
+TEST_F(CliBench, QuickRunWritesRowsForEveryScenarioAndStrategyAndItsFiles)
+{
+	DAXFMAP_REQUIRE_BPF();
+	const std::string out = path("bench");
+	Outcome r = run({"bench", "--quick", "--quiet", "--extents", "1,32", "--out", out});
+	ASSERT_EQ(r.code, 0) << r.err;
+	EXPECT_CONTAINS(r.out, "resolve: ns_per_lookup");
+	EXPECT_CONTAINS(r.out, "update: extents_per_s");
+	EXPECT_CONTAINS(r.out, "memory: bytes_per_extent");
+
+	auto j = parse(slurp(out + "/results.json"));
+	EXPECT_FALSE(j["machine"]["cpu"].get<std::string>().empty());
+	std::set<std::string> seen;
+	for (const auto &row : j["results"]) {
+		seen.insert(row["scenario"].get<std::string>() + "/" + row["strategy"].get<std::string>());
+		if (row.contains("median")) {
+			EXPECT_GT(row["median"].get<double>(), 0) << row;
+			EXPECT_GE(row["samples"].get<int>(), 1) << row;
+		} else {
+			// No value must say why (hash refusing 32 interleaved extents).
+			EXPECT_TRUE(row.contains("note")) << row;
+		}
+		if (row["scenario"] == "resolve" && row.contains("median")) {
+			EXPECT_GE(row["samples"].get<int>(), 5) << "medians of at least 5 repeats";
+		}
+	}
+	for (const char *s : {"resolve/native", "resolve/hash", "resolve/flat", "resolve/digest",
+			      "update/digest", "swap/hash", "memory/wire", "memory/digest"}) {
+		EXPECT_TRUE(seen.count(s)) << "no rows for " << s;
+	}
+	EXPECT_CONTAINS(slurp(out + "/results.csv"), "scenario,strategy,layout,extents");
+	if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+		EXPECT_TRUE(std::filesystem::exists(out + "/plots/resolve-simple-random.svg"));
+	}
+}
+
+TEST_F(CliBench, BadOptionsAreUsageErrors)
+{
+	EXPECT_EQ(run({"bench", "--repeats", "3"}).code, 2);
+	EXPECT_EQ(run({"bench", "--extents", "0"}).code, 2);
+	EXPECT_EQ(run({"bench", "--strategies", "btree"}).code, 2);
+	EXPECT_EQ(run({"bench", "nosuchscenario"}).code, 2);
+}
+
+} // namespace
+} // namespace daxfmap

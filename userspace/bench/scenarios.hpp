@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The benchmark's scenarios.  Each returns rows of medians over repeats; the
+// strategies are measured in turn inside every repeat, so that a noisy
+// machine shifts them all alike and the ratios to native hold.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "bench/stats.hpp"
+#include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap_bpf/resolver.hpp"
+
+namespace daxfmap::bench {
+
+enum class Layout {
+	Simple,      // mixed 2 MiB-multiple extent lengths: digest searches
+	SimplePow2,  // one power-of-two length: digest shifts
+	Interleaved, // 2 strips per interleaved extent, power-of-two chunks
+};
+std::string_view layout_name(Layout l);
+
+struct Config {
+	bool quick = false;
+	unsigned repeats = 5;
+	std::vector<uint32_t> extent_counts{1, 2, 32, 1024, 32768, 1u << 20};
+	std::vector<Layout> layouts{Layout::Simple, Layout::SimplePow2, Layout::Interleaved};
+	std::vector<bpf::Strategy> strategies{bpf::Strategy::Native, bpf::Strategy::Hash,
+					      bpf::Strategy::Flat, bpf::Strategy::Digest};
+	uint64_t seed = 1;
+	double target_ms = 20;          // per timed repeat
+	std::ostream *progress = nullptr; // progress lines (stderr), or none
+};
+
+struct Row {
+	std::string scenario; // resolve | update | swap | memory
+	std::string strategy;
+	std::string layout;
+	uint32_t extents = 0;  // top-level extents of the fmap
+	uint64_t ranges = 0;   // extents + strips: the device ranges
+	std::string pattern;   // sequential | random, or "-"
+	std::string metric;    // ns_per_lookup | extents_per_s | us_per_swap | bytes_per_extent
+	std::string unit;
+	Summary value;
+	double ratio = NAN;    // value.median / native's, where that means something
+	uint64_t iterations = 0; // lookups per repeat (resolve)
+	uint64_t extra = 0;    // memory: total bytes of the strategy's maps
+	std::string note;      // why there is no value (a bounded layout refused it), caps
+};
+
+// The fmap a scenario uses for (layout, extents); interleaved counts are
+// capped by the extended profile's 32 MiB reply (the note says so).
+Fmap bench_fmap(Layout l, uint32_t extents, uint64_t seed, std::string *note);
+
+std::vector<Row> run_resolve(const Config &c);
+std::vector<Row> run_update(const Config &c);
+std::vector<Row> run_memory(const Config &c);
+
+} // namespace daxfmap::bench

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxfmap bench: the message path against the BPF path, every strategy.
+// Medians of repeats, ratios to native, measured in one run; tables on
+// stdout, JSON/CSV/SVG plots on request, progress on stderr.
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/output.hpp"
+#include "bench/scenarios.hpp"
+#include "cli/commands.hpp"
+#include "cli/report.hpp"
+#include "libdaxfmap/size_parse.hpp"
+
+namespace daxfmap::cli {
+
+namespace {
+
+struct Options {
+	std::vector<std::string> scenarios;
+	bool quick = false;
+	std::string repeats = "5";
+	std::string extents;
+	std::string strategies = "native,hash,flat,digest";
+	std::string layouts = "simple,simple-pow2,interleaved";
+	std::string seed = "1";
+	std::string out_dir;
+	bool json = false;
+	bool quiet = false;
+};
+
+std::vector<std::string> split(const std::string &s)
+{
+	std::vector<std::string> v;
+	std::stringstream ss(s);
+	for (std::string x; std::getline(ss, x, ',');)
+		if (!x.empty())
+			v.push_back(x);
+	return v;
+}
+
+Result<void> write_file(const std::string &path, const std::string &data)
+{
+	std::ofstream f(path, std::ios::binary | std::ios::trunc);
+	f << data;
+	if (!f)
+		return Error{.errnum = EIO, .field = path, .expected = "a writable file", .found = "write failed"};
+	return {};
+}
+
+int run(Io &io, const Options &o)
+{
+	bench::Config c;
+	c.quick = o.quick;
+	c.progress = o.quiet ? nullptr : &io.err;
+	if (o.quick) {
+		c.extent_counts = {1, 32, 1024};
+		c.target_ms = 2;
+	}
+	auto repeats = parse_size(o.repeats, "--repeats");
+	auto seed = parse_size(o.seed, "--seed");
+	if (!repeats || !seed || *repeats < 5 || *repeats > 1000) {
+		io.err << "daxfmap bench: --repeats must be 5..1000 (medians need at least 5) and --seed a number\n";
+		return kExitUsage;
+	}
+	c.repeats = static_cast<unsigned>(*repeats);
+	c.seed = *seed;
+	if (!o.extents.empty()) {
+		c.extent_counts.clear();
+		for (const std::string &e : split(o.extents)) {
+			auto n = parse_size(e, "--extents");
+			if (!n || *n == 0 || *n > (1u << 20)) {
+				io.err << "daxfmap bench: --extents: each count must be 1..1048576, found '" << e << "'\n";
+				return kExitUsage;
+			}
+			c.extent_counts.push_back(static_cast<uint32_t>(*n));
+		}
+	}
+	c.strategies.clear();
+	for (const std::string &s : split(o.strategies)) {
+		auto st = bpf::parse_strategy(s);
+		if (!st) {
+			io.err << "daxfmap bench: --strategies: unknown strategy '" << s << "'\n";
+			return kExitUsage;
+		}
+		c.strategies.push_back(*st);
+	}
+	if (std::find(c.strategies.begin(), c.strategies.end(), bpf::Strategy::Native) == c.strategies.end())
+		c.strategies.insert(c.strategies.begin(), bpf::Strategy::Native); // ratios need it
+	c.layouts.clear();
+	for (const std::string &l : split(o.layouts)) {
+		if (l == "simple")
+			c.layouts.push_back(bench::Layout::Simple);
+		else if (l == "simple-pow2")
+			c.layouts.push_back(bench::Layout::SimplePow2);
+		else if (l == "interleaved")
+			c.layouts.push_back(bench::Layout::Interleaved);
+		else {
+			io.err << "daxfmap bench: --layouts: unknown layout '" << l << "'\n";
+			return kExitUsage;
+		}
+	}
+	std::vector<std::string> scenarios = o.scenarios;
+	if (scenarios.empty())
+		scenarios = {"resolve", "update", "memory"};
+	std::vector<bench::Row> rows;
+	for (const std::string &s : scenarios) {
+		std::vector<bench::Row> r;
+		if (s == "resolve")
+			r = bench::run_resolve(c);
+		else if (s == "update")
+			r = bench::run_update(c);
+		else if (s == "memory")
+			r = bench::run_memory(c);
+		else {
+			io.err << "daxfmap bench: unknown scenario '" << s << "' (resolve, update, memory)\n";
+			return kExitUsage;
+		}
+		rows.insert(rows.end(), r.begin(), r.end());
+	}
+	const bench::Machine m = bench::describe_machine();
+	const auto j = bench::to_json(rows, m, c);
+	if (o.json) {
+		io.out << j.dump(2) << "\n";
+	} else {
+		io.out << "machine: " << m.cpu << ", " << m.cpus << " CPUs, " << m.kernel << ", " << m.date << "\n";
+		bench::print_tables(io.out, rows);
+	}
+	if (!o.out_dir.empty()) {
+		std::error_code ec;
+		std::filesystem::create_directories(o.out_dir, ec);
+		for (auto r : {write_file(o.out_dir + "/results.json", j.dump(2) + "\n"),
+			       write_file(o.out_dir + "/results.csv", bench::to_csv(rows))})
+			if (!r) {
+				print_failure(io, "bench", r.error());
+				return kExitUsage;
+			}
+		auto plots = bench::write_plots(rows, o.out_dir + "/plots");
+		if (!plots)
+			io.err << "daxfmap bench: " << plots.error().message() << "\n";
+		else
+			io.err << "daxfmap bench: wrote " << o.out_dir << "/results.json, results.csv and "
+			       << plots->size() << " plots in " << o.out_dir << "/plots\n";
+	}
+	return kExitOk;
+}
+
+} // namespace
+
+Verb add_bench(CLI::App &app)
+{
+	auto o = std::make_shared<Options>();
+	CLI::App *cmd = app.add_subcommand("bench", "Measure the resolvers: lookup cost, updates, map memory");
+	cmd->add_option("SCENARIO", o->scenarios, "resolve, update, memory (default: all)");
+	cmd->add_flag("--quick", o->quick, "A short run (1, 32 and 1K extents, short repeats):\na smoke test of the harness, not figures");
+	cmd->add_option("--repeats", o->repeats, "Repeats per measurement (>= 5)")->capture_default_str();
+	cmd->add_option("--extents", o->extents, "Comma-separated extent counts\n(default 1,2,32,1K,32K,1M)");
+	cmd->add_option("--strategies", o->strategies, "Comma-separated strategies")->capture_default_str();
+	cmd->add_option("--layouts", o->layouts, "Comma-separated: simple, simple-pow2, interleaved")
+		->capture_default_str();
+	cmd->add_option("--seed", o->seed, "Seed of the generated fmaps")->capture_default_str();
+	cmd->add_option("--out", o->out_dir, "Write results.json, results.csv and plots/*.svg here");
+	cmd->add_flag("--json", o->json, "Print JSON instead of tables");
+	cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr");
+	cmd->footer(
+		"resolve: ns per lookup of a 4 KiB page, sequential and random offsets; BPF\n"
+		"  strategies are timed inside the kernel (bpf_ktime_get_ns around a bpf_loop of\n"
+		"  lookups, one BPF_PROG_TEST_RUN), native in userspace the same way.\n"
+		"update: compile-and-load throughput (extents/s) and atomic swap latency (us).\n"
+		"memory: bytes per extent of each strategy's maps (fdinfo memlock, pools sized to\n"
+		"  the file) against the wire format.\n"
+		"Strategies are interleaved inside every repeat, so ratios hold on a noisy machine.\n"
+		"Needs root for the BPF strategies.\n\n"
+		"Examples:\n  daxfmap bench --quick\n  daxfmap bench resolve --extents 1,32,1M --out bench-results");
+	return {cmd, [o](Io &io) { return run(io, *o); }};
+}
+
+} // namespace daxfmap::cli
