@@ -36,5 +36,6 @@ Verb add_decode(CLI::App &app);
 Verb add_resolve(CLI::App &app);
 Verb add_bpf(CLI::App &app);
 Verb add_verify(CLI::App &app);
+Verb add_bench(CLI::App &app);
 
 } // namespace daxfmap::cli

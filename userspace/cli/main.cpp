@@ -46,6 +46,7 @@ int run(int argc, char **argv)
 		add_resolve(app),
 		add_verify(app),
 		add_bpf(app),
+		add_bench(app),
 	};
 
 	// CLI11 would say "a subcommand is required" for a misspelt verb too;
