@@ -280,3 +280,31 @@ TEST_F(BpfDifferential, ChunkRunningPastATightStripIsOutOfExtentEverywhere)
 		EXPECT_EQ(fits->device_offset, 4 * MiB);
 	}
 }
+
+TEST_F(BpfDifferential, ManyFilesInstalledInOneBatchAnswerLikeOneByOne)
+{
+	DiffSetup s;
+	s.files = fmaps(37, 500, {.max_extents = 2, .max_strips = 16, .devices = 4});
+	s.devices = daxfmap::bpf::devices_for(s.files);
+	std::vector<Resolver::FileFmap> batch;
+	for (size_t i = 0; i < s.files.size(); i++)
+		batch.push_back({.file_id = 1000 + i, .fmap = &s.files[i]});
+	for (Resolver *r : all()) {
+		ASSERT_TRUE(r->set_devices(s.devices));
+		auto u = r->upsert_many(batch);
+		ASSERT_TRUE(u) << strategy_name(r->strategy()) << ": " << u.error().message();
+	}
+	for (size_t i = 0; i < s.files.size(); i += 7) {
+		gen::QueryGen qg(s.files[i], i);
+		for (int k = 0; k < 50; k++) {
+			const gen::Query q = qg.next();
+			const Query bq{.file_id = 1000 + i, .offset = q.offset, .length = q.length};
+			const Resolution want = *get(Strategy::Native).resolve(bq);
+			for (Strategy st : bpf_strategies())
+				EXPECT_EQ(*get(st).resolve(bq), want) << strategy_name(st) << " file " << i;
+		}
+	}
+	for (Resolver *r : all())
+		for (size_t i = 0; i < s.files.size(); i++)
+			ASSERT_TRUE(r->remove(1000 + i));
+}

@@ -72,18 +72,20 @@ Error load_error(std::string_view what, int err, const LibbpfLogCapture &log)
 {
 	err = err < 0 ? -err : err;
 	const std::string &t = log.text();
+	// The verifier answers a rejected program with EACCES or EINVAL too:
+	// a verifier log decides before the errno does.
 	std::string why;
-	if (err == EPERM || err == EACCES)
-		why = "no privilege for BPF (run as root, or with CAP_BPF and CAP_PERFMON)";
-	else if (t.find("unknown func") != std::string::npos ||
-		 t.find("invalid func") != std::string::npos ||
-		 t.find("program of this type cannot use helper") != std::string::npos)
+	if (t.find("unknown func") != std::string::npos ||
+	    t.find("invalid func") != std::string::npos ||
+	    t.find("program of this type cannot use helper") != std::string::npos)
 		why = "kernel too old: a BPF helper this program needs is missing";
+	else if (t.find("-- BEGIN PROG LOAD LOG --") != std::string::npos)
+		why = "the verifier rejected the program";
+	else if (err == EPERM || err == EACCES)
+		why = "no privilege for BPF (run as root, or with CAP_BPF and CAP_PERFMON)";
 	else if (err == ENOSYS || err == EOPNOTSUPP ||
 		 t.find("unknown BPF_PROG_TYPE") != std::string::npos)
 		why = "kernel too old or BPF disabled: program or map type not supported";
-	else if (t.find("-- BEGIN PROG LOAD LOG --") != std::string::npos)
-		why = "the verifier rejected the program";
 	else
 		why = "loading failed";
 	std::string found = errno_text(err);

@@ -237,6 +237,43 @@ public:
 		return {};
 	}
 
+	// Compiles every value first (nothing is written if one is refused), then
+	// hands them to the kernel with BPF_MAP_UPDATE_BATCH.
+	Result<void> upsert_many(std::span<const FileFmap> files) override
+	{
+		std::lock_guard lock(writer_mu_);
+		std::vector<uint64_t> keys;
+		std::vector<daxfmap_hash_fmap> values;
+		keys.reserve(files.size());
+		values.reserve(files.size());
+		for (const FileFmap &f : files) {
+			auto v = compile_hash(*f.fmap, f.file_id, next_gen_ + values.size());
+			if (!v) {
+				Error e = v.error();
+				e.field = "file " + std::to_string(f.file_id) + ": " + e.field;
+				return e;
+			}
+			keys.push_back(f.file_id);
+			values.push_back(*v);
+		}
+		const int fd = bpf_map__fd(skel_->maps.daxfmap_hash_fmaps);
+		for (size_t done = 0; done < keys.size();) {
+			__u32 count = static_cast<__u32>(keys.size() - done);
+			LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+			if (bpf_map_update_batch(fd, &keys[done], &values[done], &count, &opts)) {
+				if (errno == E2BIG || errno == ENOSPC)
+					return Error{.errnum = ENOSPC, .field = "hash map",
+						     .expected = "room for " + std::to_string(keys.size()) +
+								 " files (max_files " + std::to_string(max_files_) + ")",
+						     .found = "full after " + std::to_string(done + count)};
+				return sys_error("hash map batch update", errno);
+			}
+			done += count;
+		}
+		next_gen_ += values.size();
+		return {};
+	}
+
 	Result<void> remove(uint64_t file_id) override
 	{
 		std::lock_guard lock(writer_mu_);

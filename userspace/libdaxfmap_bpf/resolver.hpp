@@ -65,6 +65,14 @@ public:
 	// Installs or atomically replaces a file's fmap: a concurrent lookup sees
 	// the old fmap or the new one, never a mix.
 	virtual Result<void> upsert(uint64_t file_id, const Fmap &fmap) = 0;
+	// Installs many files at once (a mount's replay): one batched map update
+	// where the strategy has one.  Stops at the first file it cannot hold,
+	// naming it; the files before it are installed.
+	struct FileFmap {
+		uint64_t file_id;
+		const Fmap *fmap;
+	};
+	virtual Result<void> upsert_many(std::span<const FileFmap> files);
 	virtual Result<void> remove(uint64_t file_id) = 0;
 	// The Result fails only if the resolver could not run (a syscall failed);
 	// the Resolution's status is the resolver's answer.

@@ -33,6 +33,17 @@ std::span<const Strategy> all_strategies()
 	return kAll;
 }
 
+Result<void> Resolver::upsert_many(std::span<const FileFmap> files)
+{
+	for (const FileFmap &f : files)
+		if (auto r = upsert(f.file_id, *f.fmap); !r) {
+			Error e = r.error();
+			e.field = "file " + std::to_string(f.file_id) + ": " + e.field;
+			return e;
+		}
+	return {};
+}
+
 std::span<const Strategy> bpf_strategies()
 {
 	return std::span<const Strategy>(kAll).subspan(1);
