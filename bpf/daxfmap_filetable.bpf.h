@@ -36,9 +36,9 @@ struct daxfmap_attempt {
 	int done;
 };
 
-static long daxfmap_attempt_one(__u32 i __attribute__((unused)), void *data)
+/* One seqcount-checked read of the entry and its run; returns 1 when done. */
+static __always_inline long daxfmap_attempt(struct daxfmap_attempt *a)
 {
-	struct daxfmap_attempt *a = data;
 	struct daxfmap_file *e = a->entry;
 	struct daxfmap_file f;
 	__u64 seq;
@@ -69,6 +69,11 @@ static long daxfmap_attempt_one(__u32 i __attribute__((unused)), void *data)
 	return 0;
 }
 
+static long daxfmap_attempt_one(__u32 i __attribute__((unused)), void *data)
+{
+	return daxfmap_attempt(data);
+}
+
 static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 					    struct daxfmap_result *r, __u64 *retries)
 {
@@ -89,7 +94,10 @@ static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 		daxfmap_fail(r, DAXFMAP_E_NO_FILE);
 		return;
 	}
-	bpf_loop(DAXFMAP_MAX_RETRIES, daxfmap_attempt_one, &a, 0);
+	/* The first try inline: a bpf_loop call costs more than a lookup, and
+	 * retries are only needed while userspace rewrites the entry. */
+	if (!daxfmap_attempt(&a))
+		bpf_loop(DAXFMAP_MAX_RETRIES - 1, daxfmap_attempt_one, &a, 0);
 	*retries += a.retries;
 	if (!a.done)
 		daxfmap_fail(r, DAXFMAP_E_STALE);
