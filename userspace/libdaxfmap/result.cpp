@@ -35,6 +35,12 @@ std::string errno_name(int errnum)
 	case EUCLEAN: return "EUCLEAN";
 	case ENOSYS: return "ENOSYS";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EPROTO: return "EPROTO";
+	case ECONNRESET: return "ECONNRESET";
+	case ENOTCONN: return "ENOTCONN";
+	case EHWPOISON: return "EHWPOISON";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case EXDEV: return "EXDEV";
 	default: return "errno " + std::to_string(errnum);
 	}
 }
