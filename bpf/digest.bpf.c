@@ -52,23 +52,35 @@ static __always_inline long digest_search(__u32 base, __u32 stride, __u32 n, __u
 	return lo;
 }
 
+/*
+ * Whether @off is inside the run: the sentinel at pool index @sentinel holds
+ * the total.  Sets the failure status and returns 0 when it is not.
+ */
+static __always_inline int digest_within(__u32 sentinel, __u64 off, struct daxfmap_result *r)
+{
+	struct daxfmap_digest_ent *last = digest_ent(sentinel);
+
+	if (!last) {
+		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+		return 0;
+	}
+	if (off >= last->a) {
+		daxfmap_fail(r, DAXFMAP_E_PAST_END);
+		return 0;
+	}
+	return 1;
+}
+
 static __always_inline void digest_simple(const struct daxfmap_file *f, __u64 off, __u64 req,
 					  struct daxfmap_result *r)
 {
-	struct daxfmap_digest_ent *e, *next, *last;
+	struct daxfmap_digest_ent *e, *next;
 	__u32 n = f->nextents;
 	__u64 local, len;
 	long i;
 
-	last = digest_ent(f->base + n);	/* sentinel: start = total */
-	if (!last) {
-		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+	if (!digest_within(f->base + n, off, r))
 		return;
-	}
-	if (off >= last->a) {
-		daxfmap_fail(r, DAXFMAP_E_PAST_END);
-		return;
-	}
 	if (f->shift) {
 		__u64 q = off >> (f->shift & 63);
 
@@ -95,20 +107,13 @@ static __always_inline void digest_simple(const struct daxfmap_file *f, __u64 of
 static __always_inline void digest_interleaved(const struct daxfmap_file *f, __u64 off,
 					       __u64 req, struct daxfmap_result *r)
 {
-	struct daxfmap_digest_ent *h0, *h1, *last, *s;
+	struct daxfmap_digest_ent *h0, *h1, *s;
 	struct daxfmap_chunk_pos p;
 	__u32 n = f->nextents, nstrips, chunk_size, strip_base;
 	long k;
 
-	last = digest_ent(f->base + 2 * n);	/* sentinel pair: start = total */
-	if (!last) {
-		daxfmap_fail(r, DAXFMAP_E_LIMIT);
+	if (!digest_within(f->base + 2 * n, off, r))
 		return;
-	}
-	if (off >= last->a) {
-		daxfmap_fail(r, DAXFMAP_E_PAST_END);
-		return;
-	}
 	k = digest_search(f->base, 2, n, off);
 	if (k < 0 || k >= n) {
 		daxfmap_fail(r, DAXFMAP_E_LIMIT);
