@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -66,11 +67,21 @@ SwapStats swap_while_reading(Resolver &r, const Fmap &a, const Fmap &b)
 	std::thread writer([&] {
 		while (batches.load() == 0)
 			std::this_thread::yield();
-		for (int i = 0; i < kSwaps || batches.load() < kMinBatches; i++)
+		for (int i = 0; i < kSwaps || batches.load() < kMinBatches; i++) {
 			if (!r.upsert(kFile, i % 2 ? a : b)) {
 				writer_failed = true;
 				break;
 			}
+			// Now and then hold the new fmap until two more batches ran
+			// (the second began after it was published), so that the
+			// reader surely sees it whatever the scheduler does.
+			if (i % 64 == 0) {
+				const uint64_t target = batches.load() + 2;
+				const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+				while (batches.load() < target && std::chrono::steady_clock::now() < deadline)
+					std::this_thread::yield();
+			}
+		}
 		done = true;
 	});
 

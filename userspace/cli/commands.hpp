@@ -37,5 +37,14 @@ Verb add_resolve(CLI::App &app);
 Verb add_bpf(CLI::App &app);
 Verb add_verify(CLI::App &app);
 Verb add_bench(CLI::App &app);
+// The file-system verbs: a device, the daemon, and files through a mount.
+Verb add_mkfs(CLI::App &app);
+Verb add_mount(CLI::App &app);
+Verb add_umount(CLI::App &app);
+Verb add_creat(CLI::App &app);
+Verb add_cp(CLI::App &app);
+Verb add_mkdir(CLI::App &app);
+Verb add_getmap(CLI::App &app);
+Verb add_fsck(CLI::App &app);
 
 } // namespace daxfmap::cli

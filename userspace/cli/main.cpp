@@ -47,6 +47,14 @@ int run(int argc, char **argv)
 		add_verify(app),
 		add_bpf(app),
 		add_bench(app),
+		add_mkfs(app),
+		add_mount(app),
+		add_umount(app),
+		add_creat(app),
+		add_cp(app),
+		add_mkdir(app),
+		add_getmap(app),
+		add_fsck(app),
 	};
 
 	// CLI11 would say "a subcommand is required" for a misspelt verb too;

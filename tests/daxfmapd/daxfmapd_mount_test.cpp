@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxfmapd on real FUSE mounts: an emulated device in a scratch directory,
+// mounted, used and unmounted through the daxfmap CLI.  Needs root and
+// /dev/fuse; skips loudly without them.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "daxfmapd/client.hpp"
+#include "daxfmapd/path_probe.hpp"
+#include "libdaxfmap/fmap_text.hpp"
+#include "libdaxfmap/limits.hpp"
+#include "libdaxfmap/native_resolver.hpp"
+#include "libdaxfmap/wire_codec.hpp"
+#include "libdaxfmap_bpf/pinned.hpp"
+#include "libdaxfmap_bpf/resolver.hpp"
+#include "support/bpf_env.hpp"
+#include "support/cli_fixture.hpp"
+
+namespace daxfmap::testing {
+namespace {
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+bool listed_in_proc_mounts(const std::string &mnt)
+{
+	std::ifstream in("/proc/mounts");
+	for (std::string line; std::getline(in, line);) {
+		std::istringstream f(line);
+		std::string src, point;
+		f >> src >> point;
+		if (point == mnt)
+			return true;
+	}
+	return false;
+}
+
+// A deterministic pattern that differs per file and per offset.
+std::string make_pattern(uint64_t seed, uint64_t size)
+{
+	// pattern(), eight bytes at a time (fast enough under sanitizers).
+	std::string s(size + 8, '\0');
+	for (uint64_t i = 0; i < size; i += 8) {
+		uint64_t x = (i / 8 + 1) * 0x9E3779B97F4A7C15ull ^ (seed * 0xD1B54A32D192ED03ull);
+		x ^= x >> 29;
+		std::memcpy(s.data() + i, &x, 8); // little-endian: byte k is x >> 8k
+	}
+	s.resize(size);
+	return s;
+}
+
+// A whole file in one read (the fixture's slurp goes byte by byte).
+std::string contents(const std::string &file)
+{
+	std::ifstream in(file, std::ios::binary | std::ios::ate);
+	std::string s(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+	in.seekg(0);
+	in.read(s.data(), static_cast<std::streamsize>(s.size()));
+	return s;
+}
+
+class Daxfmapd : public Cli {
+protected:
+	void SetUp() override
+	{
+		if (::geteuid() != 0)
+			GTEST_SKIP() << "daxfmapd mount tests need root, test SKIPPED";
+		if (::access("/dev/fuse", R_OK | W_OK) != 0)
+			GTEST_SKIP() << "daxfmapd mount tests need /dev/fuse (" << std::strerror(errno)
+				     << "), test SKIPPED";
+		Cli::SetUp();
+		dev_ = path("dev.img");
+		mnt_ = path("mnt");
+		ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
+	}
+
+	void TearDown() override
+	{
+		if (!mnt_.empty() && listed_in_proc_mounts(mnt_)) {
+			run({"umount", mnt_});
+			if (listed_in_proc_mounts(mnt_))
+				::umount2(mnt_.c_str(), MNT_DETACH);
+		}
+		if (!mnt_.empty()) {
+			EXPECT_FALSE(listed_in_proc_mounts(mnt_)) << "leaked mount at " << mnt_;
+		}
+		Cli::TearDown();
+	}
+
+	void mkfs(const std::string &size = "256M")
+	{
+		Outcome r = run({"mkfs", "emulated:" + dev_ + ":" + size});
+		ASSERT_EQ(r.code, 0) << r.err;
+	}
+
+	Outcome mount(std::vector<std::string> extra = {})
+	{
+		std::vector<std::string> a{"mount", dev_, mnt_, "--log", path("daemon.log")};
+		a.insert(a.end(), extra.begin(), extra.end());
+		Outcome r = run(a);
+		EXPECT_EQ(r.code, 0) << r.out << r.err << slurp(path("daemon.log"));
+		EXPECT_TRUE(listed_in_proc_mounts(mnt_));
+		return r;
+	}
+
+	void umount()
+	{
+		Outcome r = run({"umount", mnt_});
+		EXPECT_EQ(r.code, 0) << r.err;
+		EXPECT_FALSE(listed_in_proc_mounts(mnt_));
+	}
+
+	std::string in_mnt(const std::string &name) const { return mnt_ + "/" + name; }
+
+	Fmap fmap_of(const std::string &file)
+	{
+		auto bytes = daemon::get_xattr(file, daemon::kXattrFmap);
+		EXPECT_TRUE(bytes.ok()) << (bytes ? "" : bytes.error().message());
+		if (!bytes)
+			return {};
+		auto d = decode_fmap({reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()},
+				     limits_for(Profile::Extended));
+		EXPECT_TRUE(d.ok()) << (d ? "" : d.error().message());
+		return d ? d->fmap : Fmap{};
+	}
+
+	// The file's bytes read straight from the device file, at the offsets
+	// the native resolver gives for its fmap.
+	std::string read_from_device(const Fmap &fmap)
+	{
+		std::string out(fmap.file_size, '\0');
+		int fd = ::open(dev_.c_str(), O_RDONLY);
+		EXPECT_GE(fd, 0);
+		for (uint64_t off = 0; off < fmap.file_size;) {
+			const Resolution r = resolve_native(fmap, off, fmap.file_size - off);
+			EXPECT_TRUE(r.ok()) << "offset " << off << ": " << r;
+			if (!r.ok())
+				break;
+			EXPECT_EQ(::pread(fd, out.data() + off, r.length, static_cast<off_t>(r.device_offset)),
+				  static_cast<ssize_t>(r.length));
+			off += r.length;
+		}
+		::close(fd);
+		return out;
+	}
+
+	std::string dev_, mnt_;
+};
+
+void write_file(const std::string &file, const std::string &data)
+{
+	int fd = ::open(file.c_str(), O_WRONLY);
+	ASSERT_GE(fd, 0) << file << ": " << std::strerror(errno);
+	ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 0), static_cast<ssize_t>(data.size()))
+		<< file << ": " << std::strerror(errno);
+	ASSERT_EQ(::close(fd), 0);
+}
+
+TEST_F(Daxfmapd, FilesOfEveryLayoutReadBackThroughTheMountAndFromTheDeviceAndAfterRemount)
+{
+	mkfs();
+	mount();
+	struct Case {
+		std::string name;
+		std::vector<std::string> args;
+		uint64_t size;
+	};
+	const std::vector<Case> cases = {
+		{"simple", {"--size", "8M"}, 8 * kMiB},
+		{"simple-odd", {"--size", "5000001"}, 5000001},
+		{"striped4", {"--size", "24M", "--strips", "4", "--chunk", "2M"}, 24 * kMiB},
+		{"striped2x4M", {"--size", "10M", "--strips", "2", "--chunk", "4M"}, 10 * kMiB},
+	};
+	std::vector<Fmap> fmaps;
+	for (size_t i = 0; i < cases.size(); i++) {
+		std::vector<std::string> a{"creat", in_mnt(cases[i].name)};
+		a.insert(a.end(), cases[i].args.begin(), cases[i].args.end());
+		Outcome r = run(a);
+		ASSERT_EQ(r.code, 0) << r.err;
+		struct stat st;
+		ASSERT_EQ(::stat(in_mnt(cases[i].name).c_str(), &st), 0);
+		EXPECT_EQ(static_cast<uint64_t>(st.st_size), cases[i].size);
+		write_file(in_mnt(cases[i].name), make_pattern(i, cases[i].size));
+		fmaps.push_back(fmap_of(in_mnt(cases[i].name)));
+		EXPECT_EQ(fmaps.back().is_simple(), cases[i].args.size() == 2) << cases[i].name;
+	}
+	for (size_t i = 0; i < cases.size(); i++) {
+		const std::string want = make_pattern(i, cases[i].size);
+		EXPECT_TRUE(contents(in_mnt(cases[i].name)) == want) << cases[i].name << " through the mount";
+		EXPECT_TRUE(read_from_device(fmaps[i]) == want) << cases[i].name << " from the device";
+	}
+	umount();
+	mount();
+	for (size_t i = 0; i < cases.size(); i++) {
+		EXPECT_EQ(fmap_of(in_mnt(cases[i].name)), fmaps[i]) << cases[i].name << " after replay";
+		EXPECT_TRUE(contents(in_mnt(cases[i].name)) == make_pattern(i, cases[i].size))
+			<< cases[i].name << " after remount";
+	}
+	umount();
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 0) << f.out << f.err;
+}
+
+TEST_F(Daxfmapd, MmapReadsAndWritesThroughTheMount)
+{
+	mkfs();
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("m"), "--size", "6M", "--strips", "3"}).code, 0);
+	const std::string want = make_pattern(7, 6 * kMiB);
+	{
+		int fd = ::open(in_mnt("m").c_str(), O_RDWR);
+		ASSERT_GE(fd, 0) << std::strerror(errno);
+		void *p = ::mmap(nullptr, want.size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(p, MAP_FAILED) << std::strerror(errno);
+		std::memcpy(p, want.data(), want.size());
+		ASSERT_EQ(::msync(p, want.size(), MS_SYNC), 0) << std::strerror(errno);
+		ASSERT_EQ(::munmap(p, want.size()), 0);
+		ASSERT_EQ(::close(fd), 0);
+	}
+	EXPECT_TRUE(read_from_device(fmap_of(in_mnt("m"))) == want) << "mmap stores reached the device";
+	// And a fresh mapping reads what is there.
+	umount();
+	mount();
+	int fd = ::open(in_mnt("m").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	void *p = ::mmap(nullptr, want.size(), PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(p, MAP_FAILED) << std::strerror(errno);
+	EXPECT_EQ(std::memcmp(p, want.data(), want.size()), 0);
+	::munmap(p, want.size());
+	::close(fd);
+}
+
+TEST_F(Daxfmapd, WritePastEndOfFileFailsWithEfbigAndChangesNothing)
+{
+	mkfs();
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("f"), "--size", "2M"}).code, 0);
+	int fd = ::open(in_mnt("f").c_str(), O_WRONLY);
+	ASSERT_GE(fd, 0);
+	const std::string data(4096, 'x');
+	EXPECT_EQ(::pwrite(fd, data.data(), data.size(), 2 * kMiB), -1);
+	EXPECT_EQ(errno, EFBIG);
+	// Straddling EOF: the kernel may send the part before EOF as its own
+	// request, so the write stops at EOF (a short write, as at a file size
+	// limit) or fails whole; either way nothing lands past EOF.
+	errno = 0;
+	const ssize_t n = ::pwrite(fd, data.data(), data.size(), 2 * kMiB - 100);
+	EXPECT_TRUE(n == 100 || (n == -1 && errno == EFBIG)) << n << " " << std::strerror(errno);
+	::close(fd);
+	struct stat st;
+	ASSERT_EQ(::stat(in_mnt("f").c_str(), &st), 0);
+	EXPECT_EQ(st.st_size, static_cast<off_t>(2 * kMiB));
+}
+
+TEST_F(Daxfmapd, GetmapPrintsFamfsYamlAndJsonOfTheFilesFmap)
+{
+	mkfs();
+	mount();
+	ASSERT_EQ(run({"mkdir", in_mnt("dir")}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("dir/s"), "--size", "16M", "--strips", "4", "--mode", "0600"}).code, 0);
+	Outcome y = run({"getmap", in_mnt("dir/s")});
+	ASSERT_EQ(y.code, 0) << y.err;
+	auto rec = parse_yaml(y.out);
+	ASSERT_TRUE(rec.ok()) << rec.error().message() << "\n" << y.out;
+	EXPECT_EQ(rec->path, "dir/s");
+	EXPECT_EQ(rec->mode, 0600u);
+	EXPECT_EQ(rec->fmap.file_size, 16 * kMiB);
+	EXPECT_EQ(rec->fmap, fmap_of(in_mnt("dir/s")));
+	EXPECT_CONTAINS(y.out, "striped_ext_list");
+	Outcome j = run({"getmap", in_mnt("dir/s"), "--json"});
+	ASSERT_EQ(j.code, 0) << j.err;
+	auto rj = parse_json(j.out);
+	ASSERT_TRUE(rj.ok()) << rj.error().message();
+	EXPECT_EQ(rj->fmap, rec->fmap);
+	// Not a daxfmap file: a clear error.
+	Outcome bad = run({"getmap", path("dev.img")});
+	EXPECT_NE(bad.code, 0);
+	EXPECT_CONTAINS(bad.err, "not a file in a daxfmap mount");
+}
+
+TEST_F(Daxfmapd, MountSaysWhichPathIsInForceAndWhy)
+{
+	mkfs();
+	Outcome r = mount({"--no-bpf"});
+	std::string why;
+	const auto hook = daemon::find_bpf_hook("/sys/kernel/btf/vmlinux", why);
+	const std::string expected = hook ? "bpf-hook" : "plain"; // no stock kernel offers bit 43
+	EXPECT_CONTAINS(r.out, "path in force: " + expected + " (");
+	auto x = daemon::get_xattr(mnt_, daemon::kXattrPath);
+	ASSERT_TRUE(x.ok()) << x.error().message();
+	EXPECT_EQ(*x, expected);
+	if (!hook) {
+		EXPECT_CONTAINS(r.out, "did not offer FUSE_DAX_FMAP");
+	}
+	EXPECT_CONTAINS(r.out, "bpf: not in use (--no-bpf)");
+}
+
+TEST_F(Daxfmapd, BpfMapsFollowCreatesAndDeletesAndVerifyMountpointAgrees)
+{
+	DAXFMAP_REQUIRE_BPF();
+	mkfs();
+	Outcome m = mount({"--bpf-instance", "daxfmapd-test-" + std::to_string(::getpid())});
+	EXPECT_CONTAINS(m.out, "bpf: instance daxfmapd-test-");
+	ASSERT_EQ(run({"creat", in_mnt("a"), "--size", "8M"}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("b"), "--size", "24M", "--strips", "4"}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("c"), "--size", "4M"}).code, 0);
+	struct stat cst, ast;
+	ASSERT_EQ(::stat(in_mnt("c").c_str(), &cst), 0);
+	ASSERT_EQ(::stat(in_mnt("a").c_str(), &ast), 0);
+	ASSERT_EQ(::unlink(in_mnt("c").c_str()), 0);
+	// The daemon's maps, attached as they are: file id = st_ino; the deleted
+	// file is gone from every strategy.
+	const std::string inst = "daxfmapd-test-" + std::to_string(::getpid());
+	const Fmap afmap = fmap_of(in_mnt("a"));
+	for (bpf::Strategy s : bpf::bpf_strategies()) {
+		auto r = bpf::make_resolver(s, {.pin_dir = bpf::pin_dir(bpf::kDefaultBpffsRoot, inst, s),
+						.reuse_pinned = true});
+		ASSERT_TRUE(r.ok()) << r.error().message();
+		auto gone = (*r)->resolve({.file_id = cst.st_ino, .offset = 0, .length = 4096});
+		ASSERT_TRUE(gone.ok());
+		EXPECT_EQ(gone->status, DAXFMAP_E_NO_FILE) << bpf::strategy_name(s);
+		auto here = (*r)->resolve({.file_id = ast.st_ino, .offset = 3 * kMiB, .length = kMiB});
+		ASSERT_TRUE(here.ok());
+		EXPECT_EQ(*here, resolve_native(afmap, 3 * kMiB, kMiB, std::vector<uint64_t>{256 * kMiB}))
+			<< bpf::strategy_name(s);
+	}
+	Outcome v = run({"verify", mnt_, "--queries", "200"});
+	EXPECT_EQ(v.code, 0) << v.out << v.err;
+	EXPECT_CONTAINS(v.out, "2 files");
+	EXPECT_CONTAINS(v.out, "OK");
+	umount();
+	struct stat st;
+	EXPECT_NE(::stat(("/sys/fs/bpf/daxfmap/daxfmapd-test-" + std::to_string(::getpid())).c_str(), &st), 0)
+		<< "the instance is unpinned at unmount";
+}
+
+TEST_F(Daxfmapd, KillNineDuringACopyLosesNoCompletedFileAndFsckIsClean)
+{
+	mkfs("512M");
+	mount();
+	const int kFiles = 40;
+	const uint64_t kSize = 3 * kMiB + 12345;
+	const std::string src = path("src");
+	ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+	std::vector<std::string> args{"cp", "-v"};
+	for (int i = 0; i < kFiles; i++) {
+		const std::string f = src + "/f" + std::to_string(i);
+		spit(f, make_pattern(100 + i, kSize));
+		args.push_back(f);
+	}
+	args.push_back(mnt_);
+	auto pid = daemon::get_xattr(mnt_, daemon::kXattrPid);
+	ASSERT_TRUE(pid.ok());
+	const pid_t daemon_pid = std::atoi(pid->c_str());
+
+	// The copy runs in a child; it is killed under it after a few files.
+	const std::string log = path("cp.out");
+	pid_t cp = ::fork();
+	if (cp == 0) {
+		int fo = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fe = ::open(path("cp.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		::dup2(fo, 1);
+		::dup2(fe, 2);
+		std::vector<char *> argv{const_cast<char *>(kCli.c_str())};
+		for (auto &a : args)
+			argv.push_back(a.data());
+		argv.push_back(nullptr);
+		::execv(kCli.c_str(), argv.data());
+		::_exit(127);
+	}
+	ASSERT_GT(cp, 0);
+	auto copied = [&] {
+		std::vector<std::string> names;
+		std::istringstream in(slurp(log));
+		for (std::string line; std::getline(in, line);)
+			if (line.rfind("copied ", 0) == 0)
+				names.push_back(line.substr(line.rfind('/') + 1));
+		return names;
+	};
+	while (copied().size() < 5) {
+		int st;
+		if (::waitpid(cp, &st, WNOHANG) == cp)
+			FAIL() << "cp ended before the kill: " << slurp(path("cp.err"));
+		::usleep(1000);
+	}
+	ASSERT_EQ(::kill(daemon_pid, SIGKILL), 0);
+	int st = 0;
+	ASSERT_EQ(::waitpid(cp, &st, 0), cp);
+	const std::vector<std::string> done = copied();
+	ASSERT_GE(done.size(), 5u);
+
+	// The dead mount goes first (lazily: nobody answers it any more).
+	Outcome u = run({"umount", "--lazy", mnt_});
+	EXPECT_EQ(u.code, 0) << u.err;
+	ASSERT_FALSE(listed_in_proc_mounts(mnt_));
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 0) << f.out << f.err;
+	mount();
+	for (const std::string &name : done)
+		EXPECT_TRUE(contents(in_mnt(name)) == make_pattern(100 + std::stoi(name.substr(1)), kSize))
+			<< name << " was copied before the kill";
+	// Anything else there was created: empty (not allocated yet) or its size.
+	for (int i = 0; i < kFiles; i++) {
+		struct stat fst;
+		if (::stat(in_mnt("f" + std::to_string(i)).c_str(), &fst) == 0) {
+			EXPECT_TRUE(fst.st_size == 0 || static_cast<uint64_t>(fst.st_size) == kSize) << i;
+		}
+	}
+	umount();
+	f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 0) << f.out << f.err;
+}
+
+TEST_F(Daxfmapd, BadInputIsAClearErrorWithANonZeroExitAndOverwritesNothing)
+{
+	// Unknown device.
+	Outcome r = run({"mount", path("nope.img"), mnt_});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "nope.img");
+	EXPECT_FALSE(listed_in_proc_mounts(mnt_));
+	r = run({"mkfs", path("nope.img")});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "nope.img");
+	// Too small for the metadata.
+	r = run({"mkfs", "emulated:" + path("small.img") + ":4M"});
+	EXPECT_NE(r.code, 0);
+	EXPECT_FALSE(r.err.empty());
+	// Bad options.
+	r = run({"mkfs", "emulated:" + path("x.img")});
+	EXPECT_EQ(r.code, 2) << r.err;
+	r = run({"mount", dev_, mnt_, "--message-path", "maybe"});
+	EXPECT_EQ(r.code, 2) << r.err;
+	r = run({"creat", in_mnt("f"), "--size", "lots"});
+	EXPECT_EQ(r.code, 2) << r.err;
+
+	mkfs("64M");
+	const std::string image = contents(dev_);
+	// An existing file system is not overwritten without --force.
+	r = run({"mkfs", dev_});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "--force");
+	r = run({"mkfs", "emulated:" + dev_ + ":64M"});
+	EXPECT_NE(r.code, 0);
+	EXPECT_TRUE(contents(dev_) == image) << "mkfs wrote over an existing file system";
+
+	// A path too long, a full device.
+	mount();
+	r = run({"creat", in_mnt(std::string(300, 'n')), "--size", "2M"});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "File name too long");
+	r = run({"creat", in_mnt("huge"), "--size", "1G"});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "device is full");
+	struct stat st;
+	EXPECT_NE(::stat(in_mnt("huge").c_str(), &st), 0) << "a failed creat leaves nothing behind";
+	r = run({"creat", in_mnt("bad-stripes"), "--size", "8M", "--strips", "2", "--chunk", "3M"});
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(::stat(in_mnt("bad-stripes").c_str(), &st), 0);
+	umount();
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 0) << f.out << f.err;
+
+	// A corrupt superblock: mount refuses and writes nothing.
+	{
+		std::fstream io(dev_, std::ios::in | std::ios::out | std::ios::binary);
+		io.seekp(0);
+		io.write("garbage!", 8);
+	}
+	const std::string corrupt = contents(dev_);
+	r = run({"mount", dev_, mnt_});
+	EXPECT_NE(r.code, 0);
+	EXPECT_CONTAINS(r.err, "daxfmapd:");
+	EXPECT_FALSE(listed_in_proc_mounts(mnt_));
+	EXPECT_TRUE(contents(dev_) == corrupt);
+	f = run({"fsck", dev_});
+	EXPECT_NE(f.code, 0);
+}
+
+TEST_F(Daxfmapd, CorruptLogEntryMountsReadOnlyFsckFailsAndNothingIsWrittenOverIt)
+{
+	mkfs("64M");
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("a"), "--size", "2M"}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("b"), "--size", "2M"}).code, 0);
+	umount();
+	// A payload byte of the first entry (the log starts at 2 MiB): valid
+	// entries follow it, so this is corruption, not a torn append.
+	{
+		std::fstream io(dev_, std::ios::in | std::ios::out | std::ios::binary);
+		io.seekg(2 * kMiB + 40);
+		char c = 0;
+		io.read(&c, 1);
+		c = static_cast<char>(c ^ 0x5a);
+		io.seekp(2 * kMiB + 40);
+		io.write(&c, 1);
+	}
+	const std::string damaged = contents(dev_);
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 1) << f.out << f.err;
+	EXPECT_CONTAINS(f.out, "log damage");
+	Outcome m = mount();
+	EXPECT_CONTAINS(m.out, "READ-ONLY");
+	EXPECT_CONTAINS(m.err, "log damage");
+	Outcome c = run({"creat", in_mnt("c"), "--size", "2M"});
+	EXPECT_NE(c.code, 0);
+	umount();
+	EXPECT_TRUE(contents(dev_) == damaged) << "the damaged log was written to";
+}
+
+} // namespace
+} // namespace daxfmap::testing

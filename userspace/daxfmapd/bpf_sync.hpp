@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The mount's fmaps kept in the BPF strategies' maps, pinned as an instance
+// (/sys/fs/bpf/daxfmap/<instance>/<strategy>) with file id = inode number,
+// so that `daxfmap verify MOUNTPOINT` and the benchmark can attach to them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/result.hpp"
+#include "libdaxfmap_bpf/resolver.hpp"
+
+namespace daxfmap::daemon {
+
+// An instance name for a mountpoint: "mnt" and its path with every character
+// outside [A-Za-z0-9_.-] made '_', shortened with a hash past 64 characters.
+std::string instance_for(const std::string &mountpoint);
+
+class BpfSync {
+public:
+	// Loads hash, flat and digest pinned under <root>/<instance>; fails (and
+	// leaves nothing pinned) if any cannot load, e.g. without BPF here, or
+	// if the instance is already pinned (EEXIST).
+	static Result<std::unique_ptr<BpfSync>> load(const std::string &root, const std::string &instance,
+						     uint64_t device_size, uint32_t max_files);
+	// Unpins the instance.
+	~BpfSync();
+
+	const std::string &instance() const { return instance_; }
+	// Installs or replaces a file's fmap in every strategy.  A strategy that
+	// cannot hold it (hash's inline limit) is noted, not fatal: the return
+	// says which strategies refused, empty when all took it.
+	std::string upsert(uint64_t ino, const Fmap &fmap);
+	void remove(uint64_t ino);
+
+private:
+	BpfSync() = default;
+
+	std::string root_, instance_;
+	std::vector<std::unique_ptr<bpf::Resolver>> resolvers_;
+	std::mutex mu_; // listener calls come from several FUSE threads
+};
+
+} // namespace daxfmap::daemon

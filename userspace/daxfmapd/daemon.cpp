@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "daxfmapd/daemon.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fuse3/fuse_lowlevel.h>
+
+#include "daxfmapd/bpf_sync.hpp"
+#include "daxfmapd/client.hpp"
+#include "daxfmapd/message_path.hpp"
+#include "daxfmapd/path_probe.hpp"
+#include "libdaxfmap/size_parse.hpp"
+#include "libdaxfmap/wire_codec.hpp"
+#include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_fs/filesystem.hpp"
+
+namespace daxfmap::daemon {
+
+namespace {
+
+constexpr size_t kMaxIo = size_t{1} << 20; // max_read / max_write
+// Only this daemon changes the namespace, and the kernel sees every change
+// it asks for, so names can be cached; attributes are not, because a file's
+// size changes when setxattr allocates its space.
+constexpr double kEntryTimeout = 1.0;
+constexpr double kAttrTimeout = 0.0;
+
+struct Dir {
+	std::vector<fs::DirEntry> entries;
+};
+
+// Everything one mount needs; the session's operations reach it through
+// SessionData::fs.
+class Server {
+public:
+	Server(const DaemonOptions &opts, std::ostream &log, fs::FileSystem &fs)
+		: opts_(opts), log_(log), fs_(fs),
+		  path_(opts.message_path,
+			{.fmap = [this](uint64_t ino) { return fs_.fmap(ino); },
+			 .daxdev = [this](uint64_t index) { return daxdev(index); }})
+	{
+	}
+
+	const DaemonOptions &opts_;
+	std::ostream &log_;
+	std::mutex log_mu_;
+	fs::FileSystem &fs_;
+	MessagePath path_;
+	std::unique_ptr<BpfSync> bpf_;
+	std::string bpf_note_; // why there is no BPF instance
+	std::optional<std::string> hook_;
+	std::string hook_why_;
+	PathInForce in_force_{"plain", "INIT not seen yet"};
+	fuse_session *se_ = nullptr;
+
+	void say(const std::string &line)
+	{
+		std::lock_guard lock(log_mu_);
+		log_ << "daxfmapd: " << line << std::endl;
+	}
+
+	Result<DaxdevReply> daxdev(uint64_t index)
+	{
+		// One device per file system: index 0.  Anything else is a device
+		// this server never named, so ENODEV ("no such device") rather than
+		// EINVAL (the request itself is well formed).
+		if (index != 0)
+			return Error{.errnum = ENODEV, .field = "GET_DAXDEV nodeid", .expected = "device index 0",
+				     .found = std::to_string(index)};
+		return DaxdevReply{.index = 0, .name = fs_.device().path()};
+	}
+
+	// The mount report: what the mount line and the ready pipe say.
+	std::string report() const
+	{
+		std::ostringstream s;
+		const fs::StatFs st = fs_.statfs();
+		s << "daxfmapd: mounted " << fs_.device().path() << " ("
+		  << fs::kind_name(fs_.device().kind()) << ", " << format_size(fs_.device().size()) << ")"
+		  << (opts_.mountpoint.empty() ? std::string(" on FUSE fd ") + std::to_string(opts_.fuse_fd)
+					       : " on " + opts_.mountpoint)
+		  << ": " << st.inodes << " inodes, " << st.free_units << " of " << st.total_units
+		  << " 2 MiB units free" << (fs_.read_only() ? ", READ-ONLY" : "") << "\n";
+		for (const std::string &n : fs_.replay_report().notes)
+			s << "daxfmapd: replay: " << n << "\n";
+		s << "daxfmapd: path in force: " << in_force_.name << " (" << in_force_.reason << ")\n";
+		if (bpf_)
+			s << "daxfmapd: bpf: instance " << bpf_->instance() << " pinned under " << opts_.bpf_root
+			  << ", file id = inode number\n";
+		else
+			s << "daxfmapd: bpf: not in use (" << bpf_note_ << ")\n";
+		return s.str();
+	}
+};
+
+Server &srv(fuse_req_t req)
+{
+	return *static_cast<Server *>(static_cast<SessionData *>(fuse_req_userdata(req))->fs);
+}
+
+struct stat to_stat(const fs::Attr &a)
+{
+	struct stat st{};
+	st.st_ino = a.ino;
+	st.st_mode = a.mode;
+	st.st_nlink = a.nlink;
+	st.st_uid = a.uid;
+	st.st_gid = a.gid;
+	st.st_size = static_cast<off_t>(a.size);
+	st.st_blksize = static_cast<blksize_t>(fs::kUnit);
+	st.st_blocks = static_cast<blkcnt_t>(a.allocated / 512);
+	st.st_mtim.tv_sec = static_cast<time_t>(a.time_ns / 1000000000);
+	st.st_mtim.tv_nsec = static_cast<long>(a.time_ns % 1000000000);
+	st.st_atim = st.st_mtim;
+	st.st_ctim = st.st_mtim;
+	return st;
+}
+
+fuse_entry_param to_entry(const fs::Attr &a)
+{
+	fuse_entry_param e{};
+	e.ino = a.ino; // nodeid = inode number = BPF file id
+	e.generation = a.generation;
+	e.attr = to_stat(a);
+	e.attr_timeout = kAttrTimeout;
+	e.entry_timeout = kEntryTimeout;
+	return e;
+}
+
+int err_of(const Error &e)
+{
+	return e.errnum > 0 ? e.errnum : EIO;
+}
+
+void op_init(void *userdata, fuse_conn_info *conn)
+{
+	Server &s = *static_cast<Server *>(static_cast<SessionData *>(userdata)->fs);
+	conn->max_write = kMaxIo;
+	conn->max_read = kMaxIo;
+	conn->max_readahead = std::min<unsigned>(conn->max_readahead, kMaxIo);
+	// Page-cache I/O (mmap must work); write-through, so that a write that
+	// returned is on the device even if the daemon dies next.
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	s.in_force_ = decide_path(s.hook_, s.hook_why_, s.path_.kernel_offered(), s.opts_.message_path);
+	const std::string r = s.report();
+	if (s.opts_.ready_fd < 0) {
+		std::lock_guard lock(s.log_mu_);
+		s.log_ << r << std::flush;
+	} else {
+		// Whoever started us waits for this, then for EOF.
+		for (size_t off = 0; off < r.size();) {
+			ssize_t n = ::write(s.opts_.ready_fd, r.data() + off, r.size() - off);
+			if (n <= 0 && errno != EINTR)
+				break;
+			off += n > 0 ? static_cast<size_t>(n) : 0;
+		}
+		::close(s.opts_.ready_fd);
+	}
+	if (s.opts_.background) {
+		// Detached from the terminal of whoever mounted: log to the file
+		// asked for, else nowhere.
+		int fd = s.opts_.log_path.empty()
+			? ::open("/dev/null", O_RDWR | O_CLOEXEC)
+			: ::open(s.opts_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			::dup2(fd, STDOUT_FILENO);
+			::dup2(fd, STDERR_FILENO);
+			::close(fd);
+		}
+		// Keep no directory of whoever started us busy.
+		if (::chdir("/") != 0)
+			s.say(std::string("chdir /: ") + std::strerror(errno));
+	}
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	auto a = srv(req).fs_.lookup(parent, name);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	const fuse_entry_param e = to_entry(*a);
+	fuse_reply_entry(req, &e);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info *)
+{
+	auto a = srv(req).fs_.getattr(ino);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	const struct stat st = to_stat(*a);
+	fuse_reply_attr(req, &st, kAttrTimeout);
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, fuse_file_info *)
+{
+	auto a = srv(req).fs_.getattr(ino);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	// The media format logs no attribute changes and files never change
+	// size: a size change is refused (EPERM: not allowed on this file
+	// system), other changes to what the log holds too; times are not kept
+	// and silently stay as they are, so that touch and cp -p work.
+	if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<uint64_t>(attr->st_size) != a->size) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (((to_set & FUSE_SET_ATTR_MODE) && (attr->st_mode & 07777) != (a->mode & 07777)) ||
+	    ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != a->uid) ||
+	    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != a->gid)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	const struct stat st = to_stat(*a);
+	fuse_reply_attr(req, &st, kAttrTimeout);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	const fuse_ctx *c = fuse_req_ctx(req);
+	auto a = srv(req).fs_.mkdir(parent, name, mode & 07777 & ~c->umask, c->uid, c->gid);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	const fuse_entry_param e = to_entry(*a);
+	fuse_reply_entry(req, &e);
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	auto r = srv(req).fs_.unlink(parent, name);
+	fuse_reply_err(req, r ? 0 : err_of(r.error()));
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	auto r = srv(req).fs_.rmdir(parent, name);
+	fuse_reply_err(req, r ? 0 : err_of(r.error()));
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+	       const char *newname, unsigned int flags)
+{
+	if (flags) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	auto r = srv(req).fs_.rename(parent, name, newparent, newname);
+	fuse_reply_err(req, r ? 0 : err_of(r.error()));
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
+{
+	auto a = srv(req).fs_.getattr(ino);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	if (a->is_dir()) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if ((fi->flags & O_TRUNC) && a->size != 0) {
+		fuse_reply_err(req, EPERM); // files keep their size
+		return;
+	}
+	fi->keep_cache = 0;
+	fi->direct_io = 0; // the page cache, so that mmap works
+	fuse_reply_open(req, fi);
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, fuse_file_info *fi)
+{
+	const fuse_ctx *c = fuse_req_ctx(req);
+	if (!S_ISREG(mode) && (mode & S_IFMT) != 0) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	// Empty: its space comes with setxattr user.daxfmap.allocate.
+	auto a = srv(req).fs_.create_file(parent, name, mode & 07777 & ~c->umask, c->uid, c->gid, 0);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	fi->keep_cache = 0;
+	fi->direct_io = 0;
+	const fuse_entry_param e = to_entry(*a);
+	fuse_reply_create(req, &e, fi);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info *)
+{
+	std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[std::max<size_t>(size, 1)]);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	auto n = srv(req).fs_.read(ino, static_cast<uint64_t>(off), {buf.get(), size});
+	if (!n) {
+		fuse_reply_err(req, err_of(n.error()));
+		return;
+	}
+	fuse_reply_buf(req, reinterpret_cast<const char *>(buf.get()), *n);
+}
+
+void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, fuse_file_info *)
+{
+	auto n = srv(req).fs_.write(ino, static_cast<uint64_t>(off),
+				    {reinterpret_cast<const uint8_t *>(buf), size});
+	if (!n) {
+		fuse_reply_err(req, err_of(n.error()));
+		return;
+	}
+	fuse_reply_write(req, *n);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info *)
+{
+	auto r = srv(req).fs_.fsync(ino);
+	fuse_reply_err(req, r ? 0 : err_of(r.error()));
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info *)
+{
+	fuse_reply_err(req, 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info *)
+{
+	fuse_reply_err(req, 0);
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
+{
+	auto entries = srv(req).fs_.readdir(ino);
+	if (!entries) {
+		fuse_reply_err(req, err_of(entries.error()));
+		return;
+	}
+	// A snapshot at opendir, so that offsets stay stable while it is read.
+	auto *d = new (std::nothrow) Dir{std::move(*entries)};
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = reinterpret_cast<uint64_t>(d);
+	fuse_reply_open(req, fi);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info *fi)
+{
+	const Dir &d = *reinterpret_cast<Dir *>(fi->fh);
+	std::vector<char> buf(size);
+	size_t used = 0;
+	// Offsets: 0 ".", 1 "..", 2 + i the i-th entry; each entry's offset
+	// is the next one's.
+	const size_t total = d.entries.size() + 2;
+	for (size_t i = static_cast<size_t>(off); i < total; i++) {
+		struct stat st{};
+		const char *name;
+		if (i == 0) {
+			name = ".";
+			st.st_ino = ino;
+			st.st_mode = S_IFDIR;
+		} else if (i == 1) {
+			name = "..";
+			st.st_ino = fs::kRootIno; // the kernel fills the real one in
+			st.st_mode = S_IFDIR;
+		} else {
+			const fs::DirEntry &e = d.entries[i - 2];
+			name = e.name.c_str();
+			st.st_ino = e.ino;
+			st.st_mode = e.is_dir ? S_IFDIR : S_IFREG;
+		}
+		const size_t need = fuse_add_direntry(req, nullptr, 0, name, nullptr, 0);
+		if (used + need > size)
+			break;
+		fuse_add_direntry(req, buf.data() + used, size - used, name, &st, static_cast<off_t>(i + 1));
+		used += need;
+	}
+	fuse_reply_buf(req, buf.data(), used);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info *fi)
+{
+	delete reinterpret_cast<Dir *>(fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t)
+{
+	const fs::StatFs st = srv(req).fs_.statfs();
+	struct statvfs v{};
+	v.f_bsize = st.unit;
+	v.f_frsize = st.unit;
+	v.f_blocks = st.total_units;
+	v.f_bfree = st.free_units;
+	v.f_bavail = st.free_units;
+	v.f_files = st.inodes + 1000000;
+	v.f_ffree = 1000000;
+	v.f_favail = 1000000;
+	v.f_namemax = fs::kMaxNameBytes;
+	fuse_reply_statfs(req, &v);
+}
+
+void reply_value(fuse_req_t req, size_t size, const std::string &value)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, value.size());
+	else if (size < value.size())
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, value.data(), value.size());
+}
+
+std::vector<std::string> xattr_names(Server &s, fuse_ino_t ino, bool is_dir)
+{
+	if (ino == fs::kRootIno) {
+		std::vector<std::string> n{kXattrPath, kXattrPathReason, kXattrPid, kXattrDevice, kXattrDeviceSize};
+		if (s.bpf_)
+			n.push_back(kXattrBpfInstance);
+		return n;
+	}
+	if (is_dir)
+		return {};
+	return {kXattrFmap, kXattrInode};
+}
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	Server &s = srv(req);
+	const std::string n = name;
+	auto a = s.fs_.getattr(ino);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	if (ino == fs::kRootIno) {
+		if (n == kXattrPath)
+			return reply_value(req, size, s.in_force_.name);
+		if (n == kXattrPathReason)
+			return reply_value(req, size, s.in_force_.reason);
+		if (n == kXattrPid)
+			return reply_value(req, size, std::to_string(::getpid()));
+		if (n == kXattrDevice)
+			return reply_value(req, size, s.fs_.device().path());
+		if (n == kXattrDeviceSize)
+			return reply_value(req, size, std::to_string(s.fs_.device().size()));
+		if (n == kXattrBpfInstance && s.bpf_)
+			return reply_value(req, size, s.bpf_->instance());
+	} else if (!a->is_dir()) {
+		if (n == kXattrInode)
+			return reply_value(req, size, std::to_string(ino));
+		if (n == kXattrFmap) {
+			auto f = s.fs_.fmap(ino);
+			if (!f) {
+				fuse_reply_err(req, err_of(f.error()));
+				return;
+			}
+			const Bytes b = encode_fmap(*f);
+			return reply_value(req, size, std::string(b.begin(), b.end()));
+		}
+	}
+	fuse_reply_err(req, ENODATA);
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	Server &s = srv(req);
+	auto a = s.fs_.getattr(ino);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	std::string list;
+	for (const std::string &n : xattr_names(s, ino, a->is_dir()))
+		list += n + '\0';
+	reply_value(req, size, list);
+}
+
+// "size=S[,strips=N,chunk=C]"
+Result<std::pair<uint64_t, fs::Layout>> parse_allocate(std::string_view v)
+{
+	std::optional<uint64_t> size;
+	fs::Layout layout;
+	while (!v.empty()) {
+		const size_t comma = v.find(',');
+		const std::string_view item = v.substr(0, comma);
+		v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+		const size_t eq = item.find('=');
+		const std::string_view key = item.substr(0, eq);
+		if (eq == std::string_view::npos)
+			return Error{.errnum = EINVAL, .field = kXattrAllocate, .expected = "key=value",
+				     .found = "'" + std::string(item) + "'"};
+		auto val = parse_size(item.substr(eq + 1), key);
+		if (!val)
+			return val.error();
+		if (key == "size")
+			size = *val;
+		else if (key == "strips" && *val <= UINT32_MAX)
+			layout.nstrips = static_cast<uint32_t>(*val);
+		else if (key == "chunk")
+			layout.chunk = *val;
+		else
+			return Error{.errnum = EINVAL, .field = kXattrAllocate, .expected = "size, strips or chunk",
+				     .found = "'" + std::string(key) + "'"};
+	}
+	if (!size)
+		return Error{.errnum = EINVAL, .field = kXattrAllocate, .expected = "size=S"};
+	if (layout.nstrips && !layout.chunk)
+		layout.chunk = fs::kUnit;
+	return std::pair{*size, layout};
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size, int)
+{
+	Server &s = srv(req);
+	if (std::string_view(name) != kXattrAllocate) {
+		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
+	auto spec = parse_allocate({value, size});
+	if (!spec) {
+		s.say("setxattr allocate on inode " + std::to_string(ino) + ": " + spec.error().message());
+		fuse_reply_err(req, err_of(spec.error()));
+		return;
+	}
+	auto a = s.fs_.allocate(ino, spec->first, spec->second);
+	if (!a) {
+		s.say("allocate inode " + std::to_string(ino) + ": " + a.error().message());
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	fuse_reply_err(req, 0);
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t, const char *)
+{
+	fuse_reply_err(req, ENOTSUP);
+}
+
+fuse_lowlevel_ops make_ops()
+{
+	fuse_lowlevel_ops ops{};
+	ops.init = op_init;
+	ops.lookup = op_lookup;
+	ops.getattr = op_getattr;
+	ops.setattr = op_setattr;
+	ops.mkdir = op_mkdir;
+	ops.unlink = op_unlink;
+	ops.rmdir = op_rmdir;
+	ops.rename = op_rename;
+	ops.open = op_open;
+	ops.create = op_create;
+	ops.read = op_read;
+	ops.write = op_write;
+	ops.flush = op_flush;
+	ops.release = op_release;
+	ops.fsync = op_fsync;
+	ops.opendir = op_opendir;
+	ops.readdir = op_readdir;
+	ops.releasedir = op_releasedir;
+	ops.statfs = op_statfs;
+	ops.getxattr = op_getxattr;
+	ops.listxattr = op_listxattr;
+	ops.setxattr = op_setxattr;
+	ops.removexattr = op_removexattr;
+	return ops;
+}
+
+// Whether /proc/self/mountinfo still lists our mount at `mnt` (read from
+// the kernel's table: a stat of a mount nobody serves would hang).
+bool still_mounted(const std::string &mnt)
+{
+	std::ifstream in("/proc/self/mountinfo");
+	for (std::string line; std::getline(in, line);) {
+		std::istringstream f(line);
+		std::string id, parent, devno, root, point;
+		f >> id >> parent >> devno >> root >> point;
+		if (point == mnt && line.find(" - fuse.daxfmap ") != std::string::npos)
+			return true;
+	}
+	return false;
+}
+
+Result<int> mount_fuse(const DaemonOptions &o, const std::string &source)
+{
+	struct stat st;
+	if (::stat(o.mountpoint.c_str(), &st) != 0)
+		return sys_error(errno, o.mountpoint, "mountpoint");
+	if (!S_ISDIR(st.st_mode))
+		return sys_error(ENOTDIR, o.mountpoint, "mountpoint");
+	int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return sys_error(errno, "/dev/fuse", "cannot open");
+	const std::string data = "fd=" + std::to_string(fd) + ",rootmode=40000,user_id=" +
+				 std::to_string(::geteuid()) + ",group_id=" + std::to_string(::getegid()) +
+				 ",allow_other,default_permissions,max_read=" + std::to_string(kMaxIo);
+	if (::mount(source.c_str(), o.mountpoint.c_str(), "fuse.daxfmap", MS_NOSUID | MS_NODEV,
+		    data.c_str()) != 0) {
+		const int err = errno;
+		::close(fd);
+		return sys_error(err, o.mountpoint, "mount(2) of fuse.daxfmap");
+	}
+	return fd;
+}
+
+} // namespace
+
+int run_daemon(const DaemonOptions &o, std::ostream &err)
+{
+	if (o.fuse_fd < 0 && o.mountpoint.empty()) {
+		err << "daxfmapd: a MOUNTPOINT or --fuse-fd is required\n";
+		return 2;
+	}
+	std::string mnt = o.mountpoint;
+	if (!mnt.empty()) {
+		char real[PATH_MAX];
+		if (::realpath(mnt.c_str(), real) == nullptr) {
+			err << "daxfmapd: " << sys_error(errno, mnt, "mountpoint").message() << "\n";
+			return 1;
+		}
+		mnt = real;
+	}
+	DaemonOptions opts = o;
+	opts.mountpoint = o.fuse_fd >= 0 ? "" : mnt;
+
+	if (!opts.mountpoint.empty() && still_mounted(opts.mountpoint)) {
+		err << "daxfmapd: " << opts.mountpoint
+		    << ": a daxfmap file system is already mounted there (EBUSY; a dead one: daxfmap umount --lazy)\n";
+		return 1;
+	}
+	// An absolute device path: it is what GET_DAXDEV names and the log
+	// shows, and the background daemon leaves its working directory.
+	char real_dev[PATH_MAX];
+	if (::realpath(o.device.c_str(), real_dev) != nullptr)
+		opts.device = real_dev;
+	auto dev = fs::Device::open(opts.device, {.read_only = o.read_only});
+	if (!dev) {
+		err << "daxfmapd: " << dev.error().message() << "\n";
+		return 1;
+	}
+	auto mounted = fs::FileSystem::mount(std::move(*dev), {.read_only = o.read_only});
+	if (!mounted) {
+		err << "daxfmapd: " << o.device << ": " << mounted.error().message() << "\n";
+		return 1;
+	}
+	fs::FileSystem &fsys = **mounted;
+	if (const auto &dmg = fsys.replay_report().damage)
+		err << "daxfmapd: " << o.device << ": log damage: " << dmg->reason
+		    << (dmg->followed_by_entries ? " (entries follow it: mounted read-only; run daxfmap fsck)"
+						 : " (a torn tail entry: ignored, never written over)")
+		    << "\n";
+
+	Server s(opts, err, fsys);
+	s.hook_ = find_bpf_hook(o.btf_path, s.hook_why_);
+
+	if (!o.bpf) {
+		s.bpf_note_ = "--no-bpf";
+	} else {
+		const std::string inst = !o.bpf_instance.empty() ? o.bpf_instance
+					 : !opts.mountpoint.empty() ? instance_for(opts.mountpoint)
+								    : "fd-" + std::to_string(::getpid());
+		auto b = BpfSync::load(o.bpf_root, inst, fsys.device().size(), o.bpf_max_files);
+		if (!b && b.error().errnum == EEXIST && o.bpf_instance.empty()) {
+			// The instance named after this mountpoint, with no daxfmap
+			// mount there (checked below before mounting, and above for
+			// our own): left by a daemon that died.  Replace it.
+			s.say("replacing the stale BPF instance " + inst + " of a daemon that is gone");
+			(void)bpf::unpin_dir(o.bpf_root + "/" + inst);
+			b = BpfSync::load(o.bpf_root, inst, fsys.device().size(), o.bpf_max_files);
+		}
+		if (!b) {
+			if (b.error().errnum == EEXIST) {
+				// Someone else's instance: never unpin it, and refuse
+				// rather than serve maps we cannot keep in sync.
+				err << "daxfmapd: " << b.error().message() << "\n";
+				return 1;
+			}
+			s.bpf_note_ = "BPF unavailable here, carrying on without it: " + b.error().message();
+		} else {
+			s.bpf_ = std::move(*b);
+			size_t refused = 0;
+			for (const auto &[ino, fmap] : fsys.files()) {
+				const bool empty = fmap.is_simple() && fmap.simple().empty();
+				if (!empty && !s.bpf_->upsert(ino, fmap).empty())
+					refused++;
+			}
+			if (refused)
+				s.say(std::to_string(refused) + " fmaps refused by a BPF strategy (over its limits)");
+			BpfSync *sync = s.bpf_.get();
+			fsys.set_listener([sync, &s](const fs::ChangeEvent &ev) {
+				if (ev.is_dir)
+					return;
+				if (ev.kind == fs::ChangeKind::Deleted) {
+					sync->remove(ev.ino);
+					return;
+				}
+				if (ev.fmap.is_simple() && ev.fmap.simple().empty())
+					return; // an empty file: nothing to resolve yet
+				if (std::string why = sync->upsert(ev.ino, ev.fmap); !why.empty())
+					s.say("inode " + std::to_string(ev.ino) + ": " + why);
+			});
+		}
+	}
+
+	SessionData sd{&s.path_, &s};
+	const fuse_lowlevel_ops ops = make_ops();
+	// libfuse insists that init() and the session agree on max_read.
+	const std::string max_read = "max_read=" + std::to_string(kMaxIo);
+	const char *argv[] = {"daxfmapd", "-o", max_read.c_str(), nullptr};
+	fuse_args args = FUSE_ARGS_INIT(3, const_cast<char **>(argv));
+	fuse_session *se = fuse_session_new(&args, &ops, sizeof(ops), &sd);
+	fuse_opt_free_args(&args); // the session keeps copies of what it needs
+	if (!se) {
+		err << "daxfmapd: cannot create the FUSE session\n";
+		return 1;
+	}
+	s.se_ = se;
+	int fd = o.fuse_fd;
+	if (fd < 0) {
+		auto m = mount_fuse(opts, fsys.device().path());
+		if (!m) {
+			err << "daxfmapd: " << m.error().message() << "\n";
+			fuse_session_destroy(se);
+			return 1;
+		}
+		fd = *m;
+	}
+	if (int r = fuse_session_custom_io(se, &MessagePath::io(), fd); r != 0) {
+		err << "daxfmapd: fuse_session_custom_io: " << std::strerror(-r) << "\n";
+		if (!opts.mountpoint.empty())
+			::umount2(opts.mountpoint.c_str(), MNT_DETACH);
+		fuse_session_destroy(se);
+		return 1;
+	}
+	if (fuse_set_signal_handlers(se) != 0) {
+		err << "daxfmapd: cannot install signal handlers\n";
+		if (!opts.mountpoint.empty())
+			::umount2(opts.mountpoint.c_str(), MNT_DETACH);
+		fuse_session_destroy(se);
+		return 1;
+	}
+
+	fuse_loop_config *cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(cfg, std::max<uint32_t>(o.threads, 1));
+	fuse_loop_cfg_set_clone_fd(cfg, 0);
+	const int loop = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+
+	// Stopped by a signal with the mount still there: take it away, lazily
+	// (an open file must not keep a mount nobody serves).
+	if (!opts.mountpoint.empty() && still_mounted(opts.mountpoint))
+		::umount2(opts.mountpoint.c_str(), MNT_DETACH);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	fsys.set_listener({});
+	s.bpf_.reset(); // unpins the instance
+	s.say("unmounted after serving " + std::to_string(s.path_.fmaps_served()) + " GET_FMAP and " +
+	      std::to_string(s.path_.daxdevs_served()) + " GET_DAXDEV");
+	return loop == 0 ? 0 : 1;
+}
+
+} // namespace daxfmap::daemon

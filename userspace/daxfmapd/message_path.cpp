@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "daxfmapd/message_path.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <linux/fuse.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "libdaxfmap/limits.hpp"
+#include "libdaxfmap/validate.hpp"
+
+namespace daxfmap::daemon {
+
+namespace {
+
+MessagePath &of(void *userdata)
+{
+	return *static_cast<SessionData *>(userdata)->path;
+}
+
+ssize_t read_hook(int fd, void *buf, size_t len, void *userdata)
+{
+	return of(userdata).read(fd, buf, len);
+}
+
+ssize_t writev_hook(int fd, struct iovec *iov, int count, void *userdata)
+{
+	return of(userdata).writev(fd, iov, count);
+}
+
+Bytes reply(uint64_t unique, int error, std::span<const uint8_t> payload)
+{
+	fuse_out_header h{};
+	h.len = static_cast<uint32_t>(sizeof(h) + (error ? 0 : payload.size()));
+	h.error = error ? -error : 0;
+	h.unique = unique;
+	Bytes out(h.len);
+	std::memcpy(out.data(), &h, sizeof(h));
+	if (!error && !payload.empty())
+		std::memcpy(out.data() + sizeof(h), payload.data(), payload.size());
+	return out;
+}
+
+} // namespace
+
+const fuse_custom_io &MessagePath::io()
+{
+	static const fuse_custom_io hooks = {
+		.writev = writev_hook,
+		.read = read_hook,
+		.splice_receive = nullptr,
+		.splice_send = nullptr,
+	};
+	return hooks;
+}
+
+Bytes MessagePath::answer(uint32_t opcode, uint64_t unique, uint64_t nodeid)
+{
+	if (opcode == kOpGetFmap) {
+		auto f = source_.fmap(nodeid);
+		if (!f)
+			return reply(unique, f.error().errnum ? f.error().errnum : EIO, {});
+		Bytes bytes = encode_fmap(*f);
+		// The kernel will judge the reply by V10's rules; answer what it
+		// would conclude (e.g. EINVAL for more than one page) rather than
+		// send bytes it rejects.
+		auto verdict = decode_and_validate(bytes, limits_for(Profile::V10));
+		if (!verdict)
+			return reply(unique, verdict.error().errnum ? verdict.error().errnum : EINVAL, {});
+		fmaps_++;
+		return reply(unique, 0, bytes);
+	}
+	auto d = source_.daxdev(nodeid);
+	if (!d)
+		return reply(unique, d.error().errnum ? d.error().errnum : ENODEV, {});
+	auto bytes = encode_daxdev(*d);
+	if (!bytes)
+		return reply(unique, bytes.error().errnum, {});
+	daxdevs_++;
+	return reply(unique, 0, *bytes);
+}
+
+ssize_t MessagePath::read(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		const ssize_t n = ::read(fd, buf, len);
+		if (n == 0) {
+			// A socket peer hung up: for libfuse that is the end of the
+			// connection, like an unmounted /dev/fuse.
+			errno = ENODEV;
+			return -1;
+		}
+		if (n < static_cast<ssize_t>(sizeof(fuse_in_header)))
+			return n; // errors and short reads are libfuse's to judge
+		fuse_in_header h;
+		std::memcpy(&h, buf, sizeof(h));
+		if (h.opcode == FUSE_INIT) {
+			fuse_init_in in{};
+			const size_t have = static_cast<size_t>(n) - sizeof(h);
+			std::memcpy(&in, static_cast<const uint8_t *>(buf) + sizeof(h), std::min(have, sizeof(in)));
+			// flags2 exists only with FUSE_INIT_EXT and a long enough INIT.
+			const bool ext = (in.flags & FUSE_INIT_EXT) &&
+					 have >= offsetof(fuse_init_in, flags2) + sizeof(in.flags2);
+			offered_ = ext && (in.flags2 & kFlags2DaxFmap);
+			negotiated_ = offered_ && enabled_;
+			init_unique_ = h.unique;
+			init_seen_ = true;
+			return n;
+		}
+		if ((h.opcode == kOpGetFmap || h.opcode == kOpGetDaxdev) && negotiated_) {
+			const Bytes r = answer(h.opcode, h.unique, h.nodeid);
+			if (::write(fd, r.data(), r.size()) < 0 && errno != ENOENT)
+				return -1; // ENOENT: the request was interrupted, nothing to do
+			continue;
+		}
+		return n;
+	}
+}
+
+ssize_t MessagePath::writev(int fd, struct iovec *iov, int count)
+{
+	if (!negotiated_ || count < 1 || iov[0].iov_len < sizeof(fuse_out_header))
+		return ::writev(fd, iov, count);
+	fuse_out_header h;
+	std::memcpy(&h, iov[0].iov_base, sizeof(h));
+	if (h.unique != init_unique_)
+		return ::writev(fd, iov, count);
+	if (h.error != 0) {
+		negotiated_ = false; // libfuse refused INIT: nothing is in force
+		return ::writev(fd, iov, count);
+	}
+	// The INIT reply: copy it, set the capability, send the copy.
+	std::vector<uint8_t> msg;
+	for (int i = 0; i < count; i++) {
+		const auto *p = static_cast<const uint8_t *>(iov[i].iov_base);
+		msg.insert(msg.end(), p, p + iov[i].iov_len);
+	}
+	const size_t base = sizeof(fuse_out_header);
+	if (msg.size() >= base + offsetof(fuse_init_out, flags2) + sizeof(uint32_t)) {
+		fuse_init_out out{};
+		std::memcpy(&out, msg.data() + base, std::min(msg.size() - base, sizeof(out)));
+		out.flags |= FUSE_INIT_EXT;
+		out.flags2 |= kFlags2DaxFmap;
+		std::memcpy(msg.data() + base, &out, std::min(msg.size() - base, sizeof(out)));
+	} else {
+		negotiated_ = false; // a pre-7.36 reply has no flags2 to say yes in
+	}
+	return ::write(fd, msg.data(), msg.size());
+}
+
+} // namespace daxfmap::daemon

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The daemon's side of the FUSE_DAX_FMAP message path, below libfuse.
+//
+// libfuse 3.14 knows neither FUSE_DAX_FMAP nor opcodes 54/55, so the daemon
+// owns the FUSE fd through fuse_session_custom_io() and these hooks:
+//  - read: every request passes through.  INIT is peeked (did the kernel
+//    offer FUSE_DAX_FMAP?); GET_FMAP (54) and GET_DAXDEV (55) are answered
+//    here, once negotiated, and never reach libfuse.
+//  - writev: the INIT reply gets FUSE_INIT_EXT and flags2 bit 11 set when
+//    the kernel offered the capability and the message path is enabled.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include <fuse3/fuse_lowlevel.h>
+
+#include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/result.hpp"
+#include "libdaxfmap/wire_codec.hpp"
+
+namespace daxfmap::daemon {
+
+inline constexpr uint32_t kOpGetFmap = 54;
+inline constexpr uint32_t kOpGetDaxdev = 55;
+// FUSE_DAX_FMAP is 1ULL << 43: bit 11 of the INIT flags2 word.
+inline constexpr uint32_t kFlags2DaxFmap = 1u << 11;
+
+// What the hooks need from the file system.
+struct MessageSource {
+	// The fmap of the regular file `inode`.
+	std::function<Result<Fmap>(uint64_t inode)> fmap;
+	// The device `index` (GET_DAXDEV's nodeid).
+	std::function<Result<DaxdevReply>(uint64_t index)> daxdev;
+};
+
+class MessagePath;
+
+// The session's userdata: the hooks use `path`, the operations `fs`.
+struct SessionData {
+	MessagePath *path = nullptr;
+	void *fs = nullptr;
+};
+
+class MessagePath {
+public:
+	MessagePath(bool enabled, MessageSource source) : enabled_(enabled), source_(std::move(source)) {}
+
+	// fuse_custom_io with these hooks.  libfuse hands the hooks the
+	// session's userdata, so that must be a SessionData.
+	static const fuse_custom_io &io();
+
+	// Read hook body: returns one request for libfuse, answering 54/55 itself.
+	ssize_t read(int fd, void *buf, size_t len);
+	// Writev hook body: patches the INIT reply.
+	ssize_t writev(int fd, struct iovec *iov, int count);
+
+	// Set once INIT has been seen.
+	bool init_seen() const { return init_seen_.load(); }
+	// The kernel offered FUSE_DAX_FMAP in INIT.
+	bool kernel_offered() const { return offered_.load(); }
+	// Offered and enabled: the reply said yes, 54/55 are answered.
+	bool negotiated() const { return negotiated_.load(); }
+	// Counters, for the log and tests.
+	uint64_t fmaps_served() const { return fmaps_.load(); }
+	uint64_t daxdevs_served() const { return daxdevs_.load(); }
+
+	// Answers one GET_FMAP / GET_DAXDEV request: the reply bytes (header
+	// included), ready to write.  Exposed for unit tests.
+	Bytes answer(uint32_t opcode, uint64_t unique, uint64_t nodeid);
+
+private:
+	bool enabled_;
+	MessageSource source_;
+	std::atomic<bool> init_seen_{false}, offered_{false}, negotiated_{false};
+	std::atomic<uint64_t> init_unique_{0};
+	std::atomic<uint64_t> fmaps_{0}, daxdevs_{0};
+};
+
+} // namespace daxfmap::daemon

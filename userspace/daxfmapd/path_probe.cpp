@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "daxfmapd/path_probe.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+namespace daxfmap::daemon {
+
+std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::string &why)
+{
+	struct btf *btf = btf__parse(btf_path.c_str(), nullptr);
+	if (!btf) {
+		why = "cannot read the kernel's BTF at " + btf_path + ": " + std::strerror(errno);
+		return std::nullopt;
+	}
+	// Gregory Price's fmap ops and Darrick Wong's iomap ops: either is a
+	// hook a resolver program can attach to.
+	std::optional<std::string> found;
+	for (const char *name : {"fuse_dax_fmap_ops", "fuse_iomap_bpf_ops"})
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0) {
+			found = name;
+			break;
+		}
+	btf__free(btf);
+	if (!found)
+		why = "the kernel's BTF has no fuse_dax_fmap_ops or fuse_iomap_bpf_ops struct_ops";
+	return found;
+}
+
+PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
+			bool kernel_offered, bool message_enabled)
+{
+	if (hook)
+		return {"bpf-hook", "the kernel has a BPF fmap hook (struct " + *hook + ")"};
+	if (kernel_offered && message_enabled)
+		return {"message", hook_why + "; the kernel offered FUSE_DAX_FMAP (flags2 bit 11) at INIT and it was accepted"};
+	if (kernel_offered)
+		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but --message-path off declined it"};
+	return {"plain", hook_why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};
+}
+
+} // namespace daxfmap::daemon

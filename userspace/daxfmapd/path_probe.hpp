@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Which way the kernel will resolve file offsets for this mount, and why.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace daxfmap::daemon {
+
+struct PathInForce {
+	std::string name;   // "bpf-hook", "message" or "plain"
+	std::string reason; // one sentence, for the mount line
+};
+
+// The struct_ops type a kernel with a BPF fmap hook defines, if the running
+// kernel's BTF (`btf_path`, normally /sys/kernel/btf/vmlinux) has one;
+// nullopt also when the BTF cannot be read (`why` says so).
+std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::string &why);
+
+// The decision: a BPF hook if the kernel has one, else the message path if
+// INIT offered FUSE_DAX_FMAP and it is enabled, else plain FUSE.
+PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
+			bool kernel_offered, bool message_enabled);
+
+} // namespace daxfmap::daemon

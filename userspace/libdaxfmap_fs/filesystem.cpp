@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "libdaxfmap_fs/filesystem.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "libdaxfmap/native_resolver.hpp"
+
+namespace daxfmap::fs {
+
+struct FileSystem::Node {
+	Ino parent = 0;
+	std::string name;
+	bool dir = false;
+	uint32_t mode = 0; // permission bits
+	uint32_t uid = 0;
+	uint32_t gid = 0;
+	uint64_t size = 0;
+	uint64_t time_ns = 0;
+	Fmap fmap;                                    // files
+	std::map<std::string, Ino, std::less<>> kids; // directories
+	uint32_t subdirs = 0;                         // for nlink, without a walk
+};
+
+namespace {
+
+uint64_t now_ns()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t allocated_bytes(const Fmap &f)
+{
+	uint64_t n = 0;
+	for (const auto &r : fmap_ranges(f))
+		n += r.length;
+	return n;
+}
+
+bool fmap_empty(const Fmap &f) { return f.is_simple() && f.simple().empty(); }
+
+Error err(int errnum, std::string field, std::string expected, std::string found = {})
+{
+	return Error{.errnum = errnum, .field = std::move(field), .expected = std::move(expected),
+		     .found = std::move(found)};
+}
+
+Result<void> check_name(std::string_view name)
+{
+	if (name.empty() || name == "." || name == ".." || name.find('/') != name.npos ||
+	    name.find('\0') != name.npos)
+		return err(EINVAL, "name", "a file name without '/' (not \".\" or \"..\")",
+			   "\"" + std::string(name.substr(0, 200)) + "\"");
+	if (name.size() > kMaxNameBytes)
+		return err(ENAMETOOLONG, "name", "at most " + std::to_string(kMaxNameBytes) + " bytes",
+			   std::to_string(name.size()) + " bytes");
+	return {};
+}
+
+// "a/b/c" -> ("a/b", "c"); "c" -> ("", "c").
+std::pair<std::string_view, std::string_view> split_parent(std::string_view path)
+{
+	size_t slash = path.rfind('/');
+	if (slash == path.npos)
+		return {"", path};
+	return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+// One writer per device: a second mount or an mkfs under a mounted file
+// system would interleave log appends.  The lock goes with the process, so a
+// daemon killed with SIGKILL does not keep the device locked.
+Result<void> lock_device(const Device &dev)
+{
+	if (dev.kind() == DeviceKind::Memfd)
+		return {};
+	if (flock(dev.fd(), LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			return err(EBUSY, "device " + dev.path(), "not in use",
+				   "mounted (or being formatted) by another process");
+		return err(errno, "device " + dev.path(), "lockable", std::strerror(errno));
+	}
+	return {};
+}
+
+} // namespace
+
+bool Attr::is_dir() const { return S_ISDIR(mode); }
+
+FileSystem::FileSystem(std::unique_ptr<Device> owned, const Device &dev, const Superblock &sb,
+		       const MountOptions &opts)
+	: owned_(std::move(owned)), dev_(&dev), sb_(sb), opts_(opts),
+	  log_(dev, sb.log_offset, sb.log_size),
+	  alloc_(sb.data_offset, sb.device_size)
+{
+	nodes_.resize(2);
+	generations_.resize(2, 0);
+	auto root = std::make_unique<Node>();
+	root->parent = kRootIno;
+	root->dir = true;
+	root->mode = 0755;
+	root->time_ns = sb.mkfs_time_ns;
+	nodes_[kRootIno] = std::move(root);
+	generations_[kRootIno] = 1;
+	inodes_ = 1;
+}
+
+FileSystem::~FileSystem() = default;
+
+Result<void> FileSystem::mkfs(Device &dev, const MkfsOptions &opts)
+{
+	if (dev.read_only())
+		return err(EROFS, "device " + dev.path(), "writable", "opened read-only");
+	if (opts.log_size % kUnit || opts.log_size < kMinLogSize || opts.log_size > kMaxLogSize)
+		return err(EINVAL, "log size",
+			   "a multiple of 2 MiB from " + format_size(kMinLogSize) + " to " +
+				   format_size(kMaxLogSize),
+			   format_size(opts.log_size));
+	const uint64_t data = kLogOffset + opts.log_size;
+	if (dev.size() < data + kUnit)
+		return err(ENOSPC, "device " + dev.path(),
+			   "at least " + format_size(data + kUnit) +
+				   " (superblock 2 MiB, log " + format_size(opts.log_size) +
+				   ", one 2 MiB data unit)",
+			   format_size(dev.size()) + " (too small for the metadata)");
+	if (auto ok = lock_device(dev); !ok)
+		return ok.error();
+	// Held only while formatting, so that the caller can mount next.
+	struct Unlock {
+		int fd;
+		~Unlock() { flock(fd, LOCK_UN); }
+	} unlock{dev.fd()};
+	if (!opts.force) {
+		if (auto old = read_superblock(dev); old)
+			return err(EEXIST, "device " + dev.path(), "no daxfmap file system (or force)",
+				   "an existing daxfmap file system");
+	}
+	// Log first, superblock last: a crash in between leaves no superblock
+	// that points at a half-written log.
+	std::memset(dev.base(), 0, sizeof(Superblock));
+	if (auto ok = dev.flush(0, sizeof(Superblock)); !ok)
+		return ok.error();
+	MetadataLog log(dev, kLogOffset, opts.log_size);
+	if (auto ok = log.format(); !ok)
+		return ok.error();
+	Superblock sb{};
+	sb.magic = kSuperblockMagic;
+	sb.version = kFormatVersion;
+	sb.sb_size = sizeof(Superblock);
+	if (getrandom(sb.uuid, sizeof(sb.uuid), 0) != static_cast<ssize_t>(sizeof(sb.uuid)))
+		return err(errno, "uuid", "16 random bytes", std::strerror(errno));
+	sb.uuid[6] = static_cast<uint8_t>((sb.uuid[6] & 0x0f) | 0x40); // RFC 4122 version 4
+	sb.uuid[8] = static_cast<uint8_t>((sb.uuid[8] & 0x3f) | 0x80);
+	sb.device_size = dev.size();
+	sb.log_offset = kLogOffset;
+	sb.log_size = opts.log_size;
+	sb.data_offset = data;
+	sb.alloc_unit = kUnit;
+	sb.mkfs_time_ns = now_ns();
+	sb.crc32c = superblock_crc(sb);
+	std::memset(dev.base(), 0, kLogOffset);
+	std::memcpy(dev.base(), &sb, sizeof(sb));
+	return dev.flush(0, kLogOffset);
+}
+
+Result<std::unique_ptr<FileSystem>> FileSystem::mount(std::unique_ptr<Device> dev,
+						      const MountOptions &opts)
+{
+	if (!dev->read_only() && !opts.read_only)
+		if (auto ok = lock_device(*dev); !ok)
+			return ok.error();
+	auto sb = read_superblock(*dev);
+	if (!sb)
+		return sb.error();
+	const Device &devref = *dev;
+	std::unique_ptr<FileSystem> fs(new FileSystem(std::move(dev), devref, *sb, opts));
+	ReplayResult r = fs->log_.replay();
+	ReplayReport &rep = fs->report_;
+	rep.skipped = r.skipped;
+	for (const auto &d : r.skipped)
+		rep.notes.push_back("skipped a torn append from an earlier crash: " + d.reason);
+	for (size_t i = 0; i < r.entries.size(); i++) {
+		if (auto ok = fs->apply(r.entries[i]); !ok) {
+			// The entry checks but does not fit the namespace: corruption.
+			LogDamage d;
+			d.offset = r.entries[i].offset;
+			d.length = r.entries[i].length;
+			d.seq = r.entries[i].seq;
+			d.reason = "entry " + std::to_string(d.seq) + " at log+" + hex(d.offset) +
+				   " does not apply: " + ok.error().message();
+			d.followed_by_entries = true;
+			d.entries_after = r.entries.size() - i - 1;
+			r.damage = d;
+			break;
+		}
+		rep.entries++;
+	}
+	rep.log_used = r.append_offset;
+	rep.damage = r.damage;
+	fs->read_only_ = opts.read_only || fs->dev_->read_only();
+	if (r.damage) {
+		if (r.damage->followed_by_entries) {
+			fs->read_only_ = true;
+			rep.notes.push_back("corrupt metadata log, mounted read-only: " +
+					    r.damage->reason + "; " +
+					    std::to_string(r.damage->entries_after) +
+					    " later entries not applied");
+		} else {
+			rep.notes.push_back("torn entry at the end of the log (an interrupted "
+					    "update, not applied), " +
+					    std::to_string(r.damage->length) +
+					    " bytes left as they are: " + r.damage->reason);
+		}
+	}
+	rep.read_only = fs->read_only_;
+	rep.notes.push_back("replayed " + std::to_string(rep.entries) + " log entries, " +
+			    std::to_string(fs->inodes_ - 1) + " files and directories");
+	return fs;
+}
+
+Result<void> FileSystem::apply(const LogEntry &entry)
+{
+	const std::string *path = std::visit([](const auto &r) { return &r.path; }, entry.record);
+	auto [dir, name] = split_parent(*path);
+	auto parent = lookup_path(dir);
+	// lookup_path takes the lock; mount runs before anyone else can see us.
+	if (!parent)
+		return parent.error();
+	if (!parent->is_dir())
+		return err(ENOTDIR, "path \"" + *path + "\"", "a directory as parent");
+	Node &p = *node(parent->ino);
+	auto it = p.kids.find(name);
+
+	if (const auto *f = std::get_if<FileRecordEntry>(&entry.record)) {
+		if (it != p.kids.end()) {
+			Node &old = *node(it->second);
+			if (old.dir || old.size != 0 || !fmap_empty(old.fmap))
+				return err(EEXIST, "path \"" + *path + "\"",
+					   "a new file or an empty one", "an existing file or directory");
+			if (auto ok = alloc_.mark_used(f->fmap); !ok)
+				return ok.error();
+			old.mode = f->mode;
+			old.uid = f->uid;
+			old.gid = f->gid;
+			old.size = f->size;
+			old.time_ns = f->time_ns;
+			old.fmap = f->fmap;
+			return {};
+		}
+		if (auto ok = alloc_.mark_used(f->fmap); !ok)
+			return ok.error();
+		auto ino = new_ino();
+		if (!ino)
+			return ino.error();
+		auto n = std::make_unique<Node>();
+		n->parent = parent->ino;
+		n->name = std::string(name);
+		n->mode = f->mode;
+		n->uid = f->uid;
+		n->gid = f->gid;
+		n->size = f->size;
+		n->time_ns = f->time_ns;
+		n->fmap = f->fmap;
+		nodes_[*ino] = std::move(n);
+		p.kids.emplace(std::string(name), *ino);
+		return {};
+	}
+	if (const auto *m = std::get_if<MkdirRecordEntry>(&entry.record)) {
+		if (it != p.kids.end())
+			return err(EEXIST, "path \"" + *path + "\"", "a new directory",
+				   "an existing file or directory");
+		auto ino = new_ino();
+		if (!ino)
+			return ino.error();
+		auto n = std::make_unique<Node>();
+		n->parent = parent->ino;
+		n->name = std::string(name);
+		n->dir = true;
+		n->mode = m->mode;
+		n->uid = m->uid;
+		n->gid = m->gid;
+		n->time_ns = m->time_ns;
+		nodes_[*ino] = std::move(n);
+		p.kids.emplace(std::string(name), *ino);
+		p.subdirs++;
+		return {};
+	}
+	if (it == p.kids.end())
+		return err(ENOENT, "path \"" + *path + "\"", "an existing file or directory to delete");
+	Ino victim = it->second;
+	Node &v = *node(victim);
+	if (v.dir && !v.kids.empty())
+		return err(ENOTEMPTY, "path \"" + *path + "\"", "an empty directory to delete");
+	alloc_.release(v.fmap);
+	p.subdirs -= v.dir ? 1 : 0;
+	p.kids.erase(it);
+	free_ino(victim);
+	return {};
+}
+
+Result<Ino> FileSystem::new_ino()
+{
+	Ino ino;
+	if (!free_inos_.empty()) {
+		ino = *free_inos_.begin();
+		free_inos_.erase(free_inos_.begin());
+	} else {
+		ino = nodes_.size();
+		nodes_.emplace_back();
+		generations_.push_back(0);
+	}
+	generations_[ino]++;
+	inodes_++;
+	return ino;
+}
+
+void FileSystem::free_ino(Ino ino)
+{
+	nodes_[ino].reset();
+	inodes_--;
+	// Trim the table's tail so that max_ino() shrinks back.
+	if (ino + 1 == nodes_.size()) {
+		while (nodes_.size() > 2 && !nodes_.back()) {
+			free_inos_.erase(nodes_.size() - 1);
+			nodes_.pop_back();
+			// Generations outlive the slot, so a reused number changes generation.
+		}
+	} else {
+		free_inos_.insert(ino);
+	}
+}
+
+const FileSystem::Node *FileSystem::node(Ino ino) const
+{
+	return ino < nodes_.size() ? nodes_[ino].get() : nullptr;
+}
+
+FileSystem::Node *FileSystem::node(Ino ino)
+{
+	return ino < nodes_.size() ? nodes_[ino].get() : nullptr;
+}
+
+Attr FileSystem::attr_locked(Ino ino) const
+{
+	const Node &n = *node(ino);
+	Attr a;
+	a.ino = ino;
+	a.generation = generations_[ino];
+	a.mode = (n.dir ? S_IFDIR : S_IFREG) | (n.mode & 07777);
+	a.uid = n.uid;
+	a.gid = n.gid;
+	a.size = n.dir ? 0 : n.size;
+	a.allocated = n.dir ? 0 : allocated_bytes(n.fmap);
+	a.time_ns = n.time_ns;
+	if (n.dir)
+		a.nlink = 2 + n.subdirs;
+	return a;
+}
+
+std::string FileSystem::path_locked(Ino ino) const
+{
+	std::string path;
+	while (ino != kRootIno) {
+		const Node &n = *node(ino);
+		path = path.empty() ? n.name : n.name + "/" + path;
+		ino = n.parent;
+	}
+	return path;
+}
+
+Result<Ino> FileSystem::child(Ino parent, std::string_view name) const
+{
+	const Node *p = node(parent);
+	if (!p)
+		return err(ENOENT, "inode " + std::to_string(parent), "an existing directory");
+	if (!p->dir)
+		return err(ENOTDIR, "inode " + std::to_string(parent), "a directory", "a file");
+	if (name.size() > kMaxNameBytes)
+		return err(ENAMETOOLONG, "name", "at most " + std::to_string(kMaxNameBytes) + " bytes",
+			   std::to_string(name.size()) + " bytes");
+	auto it = p->kids.find(name);
+	if (it == p->kids.end())
+		return err(ENOENT, "\"" + std::string(name.substr(0, 200)) + "\"",
+			   "an existing entry of \"" + path_locked(parent) + "/\"");
+	return it->second;
+}
+
+Result<void> FileSystem::check_writable() const
+{
+	if (read_only_)
+		return err(EROFS, "file system on " + dev_->path(), "writable",
+			   report_.damage && report_.damage->followed_by_entries
+				   ? "read-only: the metadata log is corrupt (" + report_.damage->reason + ")"
+				   : "mounted read-only");
+	return {};
+}
+
+void FileSystem::notify(ChangeKind kind, Ino ino, bool is_dir, const Fmap &fmap)
+{
+	if (listener_)
+		listener_(ChangeEvent{.kind = kind, .ino = ino, .is_dir = is_dir, .fmap = fmap});
+}
+
+Result<Attr> FileSystem::lookup(Ino parent, std::string_view name) const
+{
+	std::shared_lock lock(mu_);
+	auto ino = child(parent, name);
+	if (!ino)
+		return ino.error();
+	return attr_locked(*ino);
+}
+
+Result<Attr> FileSystem::getattr(Ino ino) const
+{
+	std::shared_lock lock(mu_);
+	if (!node(ino))
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	return attr_locked(ino);
+}
+
+Result<std::vector<DirEntry>> FileSystem::readdir(Ino dir) const
+{
+	std::shared_lock lock(mu_);
+	const Node *d = node(dir);
+	if (!d)
+		return err(ENOENT, "inode " + std::to_string(dir), "an existing directory");
+	if (!d->dir)
+		return err(ENOTDIR, "inode " + std::to_string(dir), "a directory", "a file");
+	std::vector<DirEntry> out;
+	out.reserve(d->kids.size());
+	for (const auto &[name, ino] : d->kids)
+		out.push_back({.name = name, .ino = ino, .is_dir = node(ino)->dir});
+	return out;
+}
+
+Result<Attr> FileSystem::lookup_path(std::string_view path) const
+{
+	std::shared_lock lock(mu_);
+	Ino ino = kRootIno;
+	size_t start = 0;
+	while (start < path.size()) {
+		size_t slash = path.find('/', start);
+		if (slash == path.npos)
+			slash = path.size();
+		std::string_view comp = path.substr(start, slash - start);
+		start = slash + 1;
+		if (comp.empty() || comp == ".")
+			continue;
+		auto next = child(ino, comp);
+		if (!next)
+			return next.error();
+		ino = *next;
+	}
+	return attr_locked(ino);
+}
+
+Result<std::string> FileSystem::path_of(Ino ino) const
+{
+	std::shared_lock lock(mu_);
+	if (!node(ino))
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	return path_locked(ino);
+}
+
+Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t mode,
+				     uint32_t uid, uint32_t gid, uint64_t size, const Layout &layout)
+{
+	if (auto ok = check_name(name); !ok)
+		return ok.error();
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	if (auto c = child(parent, name); c)
+		return err(EEXIST, "\"" + std::string(name) + "\"", "a name not in use",
+			   "an existing file or directory");
+	else if (c.error().errnum != ENOENT || !node(parent))
+		return c.error();
+	std::string path = path_locked(parent);
+	path = path.empty() ? std::string(name) : path + "/" + std::string(name);
+	if (auto ok = check_path(path); !ok)
+		return ok.error();
+	auto fmap = alloc_.allocate(size, layout, opts_.max_extents);
+	if (!fmap)
+		return fmap.error();
+	FileRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
+			    .flags = 0, .size = size, .time_ns = now_ns(), .fmap = *fmap};
+	if (auto e = log_.append(rec); !e) {
+		alloc_.release(*fmap);
+		return e.error();
+	}
+	auto ino = new_ino();
+	if (!ino)
+		return ino.error();
+	auto n = std::make_unique<Node>();
+	n->parent = parent;
+	n->name = std::string(name);
+	n->mode = rec.mode;
+	n->uid = uid;
+	n->gid = gid;
+	n->size = size;
+	n->time_ns = rec.time_ns;
+	n->fmap = std::move(*fmap);
+	nodes_[*ino] = std::move(n);
+	node(parent)->kids.emplace(std::string(name), *ino);
+	notify(ChangeKind::Created, *ino, false, node(*ino)->fmap);
+	return attr_locked(*ino);
+}
+
+Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
+	if (n->dir)
+		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	if (n->size != 0 || !fmap_empty(n->fmap))
+		return err(EINVAL, "\"" + path_locked(ino) + "\"",
+			   "an empty file (files get their space once)",
+			   "a file of " + format_size(n->size));
+	if (size == 0)
+		return attr_locked(ino);
+	auto fmap = alloc_.allocate(size, layout, opts_.max_extents);
+	if (!fmap)
+		return fmap.error();
+	FileRecordEntry rec{.path = path_locked(ino), .mode = n->mode, .uid = n->uid,
+			    .gid = n->gid, .flags = 0, .size = size, .time_ns = now_ns(),
+			    .fmap = *fmap};
+	if (auto e = log_.append(rec); !e) {
+		alloc_.release(*fmap);
+		return e.error();
+	}
+	n->size = size;
+	n->time_ns = rec.time_ns;
+	n->fmap = std::move(*fmap);
+	notify(ChangeKind::Allocated, ino, false, n->fmap);
+	return attr_locked(ino);
+}
+
+Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
+			       uint32_t gid)
+{
+	if (auto ok = check_name(name); !ok)
+		return ok.error();
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	if (auto c = child(parent, name); c)
+		return err(EEXIST, "\"" + std::string(name) + "\"", "a name not in use",
+			   "an existing file or directory");
+	else if (c.error().errnum != ENOENT || !node(parent))
+		return c.error();
+	std::string path = path_locked(parent);
+	path = path.empty() ? std::string(name) : path + "/" + std::string(name);
+	MkdirRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
+			     .time_ns = now_ns()};
+	if (auto e = log_.append(rec); !e)
+		return e.error();
+	auto ino = new_ino();
+	if (!ino)
+		return ino.error();
+	auto n = std::make_unique<Node>();
+	n->parent = parent;
+	n->name = std::string(name);
+	n->dir = true;
+	n->mode = rec.mode;
+	n->uid = uid;
+	n->gid = gid;
+	n->time_ns = rec.time_ns;
+	nodes_[*ino] = std::move(n);
+	node(parent)->kids.emplace(std::string(name), *ino);
+	node(parent)->subdirs++;
+	notify(ChangeKind::Created, *ino, true, node(*ino)->fmap);
+	return attr_locked(*ino);
+}
+
+Result<void> FileSystem::remove(Ino parent, std::string_view name, bool dir)
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	auto c = child(parent, name);
+	if (!c)
+		return c.error();
+	Node &n = *node(*c);
+	std::string path = path_locked(*c);
+	if (dir && !n.dir)
+		return err(ENOTDIR, "\"" + path + "\"", "a directory", "a file");
+	if (!dir && n.dir)
+		return err(EISDIR, "\"" + path + "\"", "a file", "a directory");
+	if (n.dir && !n.kids.empty())
+		return err(ENOTEMPTY, "\"" + path + "\"", "an empty directory",
+			   std::to_string(n.kids.size()) + " entries");
+	if (auto e = log_.append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}); !e)
+		return e.error();
+	alloc_.release(n.fmap);
+	node(parent)->subdirs -= n.dir ? 1 : 0;
+	node(parent)->kids.erase(node(parent)->kids.find(name));
+	Fmap gone = std::move(n.fmap);
+	free_ino(*c);
+	notify(ChangeKind::Deleted, *c, dir, gone);
+	return {};
+}
+
+Result<void> FileSystem::unlink(Ino parent, std::string_view name)
+{
+	return remove(parent, name, false);
+}
+
+Result<void> FileSystem::rmdir(Ino parent, std::string_view name)
+{
+	return remove(parent, name, true);
+}
+
+Result<void> FileSystem::rename(Ino, std::string_view name, Ino, std::string_view)
+{
+	return err(ENOTSUP, "rename of \"" + std::string(name.substr(0, 200)) + "\"",
+		   "an operation the media format has (it has create, mkdir and delete)");
+}
+
+Result<size_t> FileSystem::read(Ino ino, uint64_t off, std::span<uint8_t> buf) const
+{
+	std::shared_lock lock(mu_);
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
+	if (n->dir)
+		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	if (off >= n->size || buf.empty())
+		return size_t{0};
+	uint64_t want = std::min<uint64_t>(buf.size(), n->size - off);
+	const uint64_t sizes[1] = {sb_.device_size};
+	uint64_t done = 0;
+	while (done < want) {
+		Resolution r = resolve_native(n->fmap, off + done, want - done, sizes);
+		if (!r.ok())
+			return err(EIO, "\"" + path_locked(ino) + "\" at " + hex(off + done),
+				   "an offset its fmap resolves", std::string(status_name(r.status)));
+		std::memcpy(buf.data() + done, dev_->base() + r.device_offset, r.length);
+		done += r.length;
+	}
+	return static_cast<size_t>(done);
+}
+
+Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t> buf)
+{
+	std::shared_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
+	if (n->dir)
+		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	if (buf.empty())
+		return size_t{0};
+	if (off > n->size || buf.size() > n->size - off)
+		return err(EFBIG, "write to \"" + path_locked(ino) + "\"",
+			   "inside the file's " + format_size(n->size) +
+				   " (files are preallocated and never grow)",
+			   hex(off) + "+" + hex(buf.size()));
+	const uint64_t sizes[1] = {sb_.device_size};
+	uint64_t done = 0;
+	while (done < buf.size()) {
+		Resolution r = resolve_native(n->fmap, off + done, buf.size() - done, sizes);
+		if (!r.ok())
+			return err(EIO, "\"" + path_locked(ino) + "\" at " + hex(off + done),
+				   "an offset its fmap resolves", std::string(status_name(r.status)));
+		std::memcpy(dev_->base() + r.device_offset, buf.data() + done, r.length);
+		done += r.length;
+	}
+	return static_cast<size_t>(done);
+}
+
+Result<void> FileSystem::fsync(Ino ino) const
+{
+	std::shared_lock lock(mu_);
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	for (const auto &r : fmap_ranges(n->fmap))
+		if (auto ok = dev_->flush(r.offset, r.length); !ok)
+			return ok.error();
+	return {};
+}
+
+Result<Fmap> FileSystem::fmap(Ino ino) const
+{
+	std::shared_lock lock(mu_);
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
+	if (n->dir)
+		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	return n->fmap;
+}
+
+std::vector<std::pair<Ino, Fmap>> FileSystem::files() const
+{
+	std::shared_lock lock(mu_);
+	std::vector<std::pair<Ino, Fmap>> out;
+	for (Ino i = 1; i < nodes_.size(); i++)
+		if (nodes_[i] && !nodes_[i]->dir)
+			out.emplace_back(i, nodes_[i]->fmap);
+	return out;
+}
+
+std::vector<daxfmap::Device> FileSystem::devices() const
+{
+	return {daxfmap::Device{.index = 0, .name = dev_->path(), .size = sb_.device_size}};
+}
+
+Ino FileSystem::max_ino() const
+{
+	std::shared_lock lock(mu_);
+	return nodes_.size() - 1;
+}
+
+StatFs FileSystem::statfs() const
+{
+	std::shared_lock lock(mu_);
+	StatFs s;
+	s.total_units = alloc_.total_units();
+	s.free_units = alloc_.free_units();
+	s.inodes = inodes_;
+	s.max_ino = nodes_.size() - 1;
+	s.log_size = log_.size();
+	s.log_used = log_.used();
+	return s;
+}
+
+void FileSystem::set_listener(Listener listener)
+{
+	std::unique_lock lock(mu_);
+	listener_ = std::move(listener);
+}
+
+} // namespace daxfmap::fs

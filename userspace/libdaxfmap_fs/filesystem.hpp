@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The file system: a namespace of directories and preallocated files over a
+// mapped device, kept in the metadata log and rebuilt from it at mount.
+// No FUSE here; the daemon serves this over FUSE.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/result.hpp"
+#include "libdaxfmap_fs/allocator.hpp"
+#include "libdaxfmap_fs/device.hpp"
+#include "libdaxfmap_fs/media_format.hpp"
+#include "libdaxfmap_fs/metadata_log.hpp"
+
+namespace daxfmap::fs {
+
+// Inode numbers are dense: the root is 1, freed numbers are reused (lowest
+// first), so that BPF file tables indexed by them stay small.  A reused
+// number gets a new generation.
+using Ino = uint64_t;
+inline constexpr Ino kRootIno = 1;
+
+struct Attr {
+	Ino ino = 0;
+	uint64_t generation = 0;
+	uint32_t mode = 0;      // S_IFDIR or S_IFREG | permission bits
+	uint32_t uid = 0;
+	uint32_t gid = 0;
+	uint32_t nlink = 1;
+	uint64_t size = 0;      // files: bytes; dirs: 0
+	uint64_t allocated = 0; // bytes of device space the fmap names
+	uint64_t time_ns = 0;   // when created (or last filled), CLOCK_REALTIME
+	bool is_dir() const;
+};
+
+struct DirEntry {
+	std::string name;
+	Ino ino = 0;
+	bool is_dir = false;
+};
+
+struct StatFs {
+	uint64_t unit = kUnit;     // allocation unit (f_bsize)
+	uint64_t total_units = 0;  // the data area
+	uint64_t free_units = 0;
+	uint64_t inodes = 0;       // in use, root included
+	uint64_t max_ino = 0;      // highest inode number in use
+	uint64_t log_size = 0;     // bytes
+	uint64_t log_used = 0;     // bytes
+};
+
+struct MkfsOptions {
+	uint64_t log_size = kDefaultLogSize; // a multiple of 2 MiB, kMinLogSize..kMaxLogSize
+	// Refuse (EEXIST) a device that already holds a daxfmap superblock with a
+	// valid CRC unless set.
+	bool force = false;
+};
+
+struct MountOptions {
+	bool read_only = false;
+	// Most simple extents one file gets (the extended profile's limit by
+	// default; 32 keeps every fmap within V10's).
+	uint32_t max_extents = Allocator::kDefaultMaxExtents;
+};
+
+// What mount found in the log.
+struct ReplayReport {
+	uint64_t entries = 0;       // applied
+	uint64_t log_used = 0;      // bytes, up to the append offset
+	std::optional<LogDamage> damage;
+	std::vector<LogDamage> skipped; // earlier torn appends, harmless
+	bool read_only = false;     // forced by damage (or asked for)
+	std::vector<std::string> notes; // human-readable: what was found and done
+};
+
+enum class ChangeKind {
+	Created,   // a new file or directory (fmap: the file's, empty for a dir or empty file)
+	Allocated, // an empty file got its space (fmap: the new one)
+	Deleted,   // a file or directory is gone; its number may be reused
+};
+
+struct ChangeEvent {
+	ChangeKind kind;
+	Ino ino;
+	bool is_dir;
+	const Fmap &fmap; // valid only during the call
+};
+
+// Called after each change, with the file system's write lock held (so events
+// arrive in log order): it must not call back into the FileSystem.
+using Listener = std::function<void(const ChangeEvent &)>;
+
+struct FsckReport;
+
+// Thread-safe: metadata operations take a write lock, lookups, reads and
+// writes a shared one.  Data reads and writes go through resolve_native over
+// the device mapping.
+class FileSystem {
+public:
+	// Writes a superblock and an empty log.  EINVAL for a bad log size,
+	// ENOSPC if the device cannot hold superblock + log + one data unit,
+	// EEXIST for an existing file system without opts.force, EROFS for a
+	// read-only device.
+	static Result<void> mkfs(Device &dev, const MkfsOptions &opts = {});
+
+	// Checks the superblock (magic, version, CRC, geometry within the device)
+	// and replays the log.  A torn tail entry is reported in replay_report()
+	// and the mount goes on; mid-log corruption mounts read-only.
+	static Result<std::unique_ptr<FileSystem>> mount(std::unique_ptr<Device> dev,
+							 const MountOptions &opts = {});
+
+	~FileSystem();
+	FileSystem(const FileSystem &) = delete;
+	FileSystem &operator=(const FileSystem &) = delete;
+
+	// ENOENT, ENOTDIR (parent not a directory), ENAMETOOLONG.
+	Result<Attr> lookup(Ino parent, std::string_view name) const;
+	Result<Attr> getattr(Ino ino) const;
+	// Entries of a directory, sorted by name ("." and ".." not included).
+	Result<std::vector<DirEntry>> readdir(Ino dir) const;
+	// Walks a relative path ("a/b/c"; "" is the root).
+	Result<Attr> lookup_path(std::string_view path) const;
+	// The path of an inode relative to the root ("" for the root).
+	Result<std::string> path_of(Ino ino) const;
+
+	// Creates a file of `size` bytes with its space allocated and logged
+	// (size 0: an empty file, space later with allocate()).  EEXIST, ENOENT,
+	// ENOTDIR, ENAMETOOLONG, ENOSPC (device or log), EINVAL (layout), EROFS.
+	Result<Attr> create_file(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
+				 uint32_t gid, uint64_t size, const Layout &layout = Layout::simple());
+	// Gives an empty (size 0) file its space: EINVAL if it already has some,
+	// EISDIR for a directory.  Logged as a FILE entry replacing the empty one.
+	Result<Attr> allocate(Ino ino, uint64_t size, const Layout &layout = Layout::simple());
+	Result<Attr> mkdir(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
+			   uint32_t gid);
+	// Removes a file and frees its space (EISDIR for a directory).
+	Result<void> unlink(Ino parent, std::string_view name);
+	// Removes an empty directory (ENOTEMPTY, ENOTDIR).
+	Result<void> rmdir(Ino parent, std::string_view name);
+	// Not supported by the media format (ENOTSUP).
+	Result<void> rename(Ino parent, std::string_view name, Ino new_parent,
+			    std::string_view new_name);
+
+	// Copies file bytes [off, off + buf.size()) clipped at EOF; returns the
+	// count (0 at or past EOF).  EISDIR, ENOENT, EIO if the fmap does not
+	// resolve.
+	Result<size_t> read(Ino ino, uint64_t off, std::span<uint8_t> buf) const;
+	// Writes inside the file only: files never grow, so a write that would
+	// end past EOF is EFBIG (nothing written).  EROFS when read-only.
+	Result<size_t> write(Ino ino, uint64_t off, std::span<const uint8_t> buf);
+	// Flushes the file's device ranges (msync; nothing for devdax).
+	Result<void> fsync(Ino ino) const;
+
+	// The file's fmap (empty SimpleExtents for an empty file); EISDIR, ENOENT.
+	Result<Fmap> fmap(Ino ino) const;
+	// Every file and its fmap (for filling BPF maps at mount), by inode.
+	std::vector<std::pair<Ino, Fmap>> files() const;
+	// The devices fmaps refer to; index 0 is this file system's device.
+	std::vector<daxfmap::Device> devices() const;
+
+	// Highest inode number in use (the root's 1 at least).
+	Ino max_ino() const;
+	StatFs statfs() const;
+	const ReplayReport &replay_report() const { return report_; }
+	bool read_only() const { return read_only_; }
+	const Device &device() const { return *dev_; }
+	const Superblock &superblock() const { return sb_; }
+
+	// Replaces the listener (empty: none).
+	void set_listener(Listener listener);
+
+private:
+	struct Node;
+	// `owned` may be null (fsck borrows a device); dev is *owned when set.
+	FileSystem(std::unique_ptr<Device> owned, const Device &dev, const Superblock &sb,
+		   const MountOptions &opts);
+	friend Result<FsckReport> fsck(const Device &dev);
+
+	Result<void> apply(const LogEntry &entry);
+	Result<Ino> new_ino();
+	void free_ino(Ino ino);
+	const Node *node(Ino ino) const;
+	Node *node(Ino ino);
+	Result<Ino> child(Ino parent, std::string_view name) const;
+	std::string path_locked(Ino ino) const;
+	Attr attr_locked(Ino ino) const;
+	Result<void> check_writable() const;
+	void notify(ChangeKind kind, Ino ino, bool is_dir, const Fmap &fmap);
+	Result<void> remove(Ino parent, std::string_view name, bool dir);
+
+	std::unique_ptr<Device> owned_;
+	const Device *dev_;
+	Superblock sb_;
+	MountOptions opts_;
+	MetadataLog log_;
+	Allocator alloc_;
+	std::vector<std::unique_ptr<Node>> nodes_; // by inode number; [0] unused
+	std::vector<uint64_t> generations_;        // by inode number, survives reuse
+	std::set<Ino> free_inos_;                  // holes in nodes_, lowest reused first
+	uint64_t inodes_ = 0;                      // in use
+	ReplayReport report_;
+	bool read_only_ = false;
+	Listener listener_;
+	mutable std::shared_mutex mu_;
+};
+
+// Offline check of a device (no mount needed, nothing written).
+struct FsckReport {
+	bool superblock_ok = false;
+	uint64_t entries = 0;       // good log entries
+	uint64_t files = 0;         // after replay
+	uint64_t dirs = 0;          // root included
+	uint64_t used_units = 0;    // named by fmaps
+	uint64_t free_units = 0;
+	uint64_t total_units = 0;
+	std::optional<LogDamage> damage;
+	// Worth knowing, not wrong: a torn tail append (an interrupted create
+	// that never took effect) or such appends skipped by later ones.
+	std::vector<Error> warnings;
+	// Every problem, as an Error naming where: "superblock.crc32c",
+	// "log+0x1c0", "file 'a/b' extents[2]", "allocator" ...
+	std::vector<Error> problems;
+	bool clean() const { return problems.empty(); }
+};
+
+// Reads the superblock and the log, rebuilds the namespace and the allocator
+// as mount would, and checks: superblock magic/version/CRC/geometry, log
+// integrity (torn tail or corruption), each fmap valid under the extended
+// profile with device index 0, unit-aligned and inside the data area, no two
+// files sharing a unit, replay consistency (creates over existing paths,
+// deletes of missing ones), and used + free == total.  An Error only when the
+// device cannot be read at all.
+Result<FsckReport> fsck(const Device &dev);
+
+} // namespace daxfmap::fs

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// daxfmap's on-media format (docs/media-format.md): a superblock at offset 0,
+// an append-only metadata log, then data in 2 MiB units.  Every struct is
+// fixed-width little-endian with explicit padding; the sizes are asserted.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "libdaxfmap_fs/device.hpp"
+
+namespace daxfmap::fs {
+
+// CRC32C (Castagnoli, reflected polynomial 0x82F63B78), as used by iSCSI,
+// ext4 and btrfs: crc32c("123456789") == 0xE3069283.  `crc` chains calls:
+// crc32c(b, crc32c(a)) == crc32c(a ++ b).
+uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t crc = 0);
+
+inline constexpr uint64_t kSuperblockMagic = 0x31424d4658414400ull; // "\0DAXFMB1" read as LE
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint64_t kLogOffset = kUnit;                         // 2 MiB
+inline constexpr uint64_t kDefaultLogSize = uint64_t{8} << 20;        // 8 MiB
+inline constexpr uint64_t kMinLogSize = kUnit;
+inline constexpr uint64_t kMaxLogSize = uint64_t{1} << 30;
+
+// Names and paths in the log: a component is at most kMaxNameBytes (NAME_MAX),
+// a path relative to the root at most kMaxPathBytes; longer is ENAMETOOLONG.
+inline constexpr size_t kMaxNameBytes = 255;
+inline constexpr size_t kMaxPathBytes = 1023;
+
+// At offset 0 of the device; the rest of the first 2 MiB unit is zero.
+struct Superblock {
+	uint64_t magic;        // kSuperblockMagic
+	uint32_t version;      // kFormatVersion
+	uint32_t sb_size;      // sizeof(Superblock)
+	uint8_t uuid[16];      // random at mkfs
+	uint64_t device_size;  // bytes the file system spans (<= the device's size)
+	uint64_t log_offset;   // kLogOffset
+	uint64_t log_size;     // bytes, a multiple of 2 MiB
+	uint64_t data_offset;  // log_offset + log_size: first allocatable byte
+	uint64_t alloc_unit;   // kUnit
+	uint64_t mkfs_time_ns; // CLOCK_REALTIME at mkfs
+	uint8_t reserved[168]; // zero
+	uint32_t reserved2;    // zero
+	uint32_t crc32c;       // over the struct with this field zero
+};
+static_assert(sizeof(Superblock) == 256);
+static_assert(offsetof(Superblock, crc32c) == 252);
+
+// Log entries start at 64-byte aligned log offsets: a header, then the
+// payload, then zero padding to the next multiple of 64.
+inline constexpr uint32_t kEntryMagic = 0x4c474f4c; // "LOGL"
+inline constexpr uint64_t kEntryAlign = 64;
+
+enum class EntryType : uint16_t {
+	File = 1,   // create (or fill an empty file): LogFilePayload
+	Mkdir = 2,  // LogMkdirPayload
+	Delete = 3, // file or (empty) directory: LogDeletePayload
+};
+
+struct LogEntryHeader {
+	uint32_t magic;       // kEntryMagic
+	uint16_t type;        // EntryType
+	uint16_t header_size; // sizeof(LogEntryHeader)
+	uint64_t seq;         // 1 for the first entry, +1 for each next one
+	uint32_t payload_len; // bytes after the header, padding excluded
+	uint32_t crc32c;      // over header (this field zero) + payload
+	uint64_t reserved;    // zero
+};
+static_assert(sizeof(LogEntryHeader) == 32);
+
+// FILE payload, followed by path_len bytes of path (relative to the root, no
+// leading '/', no NUL) and fmap_len bytes of fmap: a GET_FMAP reply as
+// encode_fmap writes it (extended profile: several devices, many extents).
+// fmap_len == 0 only for an empty file (size 0).
+struct LogFilePayload {
+	uint32_t mode;     // permission bits (07777)
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t flags;    // zero (reserved for famfs-style flags)
+	uint64_t size;     // file size in bytes
+	uint64_t time_ns;  // CLOCK_REALTIME when logged
+	uint16_t path_len;
+	uint16_t reserved; // zero
+	uint32_t fmap_len;
+};
+static_assert(sizeof(LogFilePayload) == 40);
+
+// MKDIR payload, followed by path_len bytes of path.
+struct LogMkdirPayload {
+	uint32_t mode; // permission bits (07777)
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t path_len;
+	uint16_t reserved; // zero
+	uint64_t time_ns;
+};
+static_assert(sizeof(LogMkdirPayload) == 24);
+
+// DELETE payload, followed by path_len bytes of path.
+struct LogDeletePayload {
+	uint16_t path_len;
+	uint16_t reserved;  // zero
+	uint32_t reserved2; // zero
+	uint64_t time_ns;
+};
+static_assert(sizeof(LogDeletePayload) == 16);
+
+// The superblock's CRC as it should be (crc32c field taken as zero).
+uint32_t superblock_crc(const Superblock &sb);
+
+// Reads and checks the superblock at offset 0 of a mapped device: magic
+// (EINVAL, "not a daxfmap file system"), version (EINVAL), CRC (EBADMSG),
+// geometry (EINVAL: sb_size, alloc_unit, log offset/size, data offset, a
+// device_size that is unit aligned, holds one data unit and fits the device).
+Result<Superblock> read_superblock(const Device &dev);
+
+} // namespace daxfmap::fs
