@@ -14,8 +14,10 @@ std::string instance_for(const std::string &mountpoint)
 {
 	std::string name = "mnt";
 	for (char c : mountpoint) {
+		// bpffs refuses names with a dot (EPERM): they are kept for its
+		// own files, such as maps.debug.
 		const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				c == '.' || c == '-';
+				c == '-';
 		name += ok ? c : '_';
 	}
 	if (name.size() > 64) {

@@ -114,15 +114,16 @@ std::string pin_dir(const std::string &root, const std::string &instance, Strate
 
 Result<void> check_instance_name(const std::string &instance)
 {
-	const bool ok = !instance.empty() && instance.size() <= 64 && instance != "." && instance != ".." &&
+	// No dots: bpffs refuses them in names (EPERM), keeping them for its
+	// own files such as maps.debug.
+	const bool ok = !instance.empty() && instance.size() <= 64 &&
 			std::all_of(instance.begin(), instance.end(), [](char c) {
-				return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-				       c == '.';
+				return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 			});
 	if (ok)
 		return {};
 	return Error{.errnum = EINVAL, .field = "instance name",
-		     .expected = "1-64 characters of [A-Za-z0-9_.-], not . or ..",
+		     .expected = "1-64 characters of [A-Za-z0-9_-] (bpffs refuses dots)",
 		     .found = "'" + instance + "'"};
 }
 

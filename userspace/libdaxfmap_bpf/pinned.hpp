@@ -16,7 +16,8 @@ inline constexpr const char *kDefaultBpffsRoot = "/sys/fs/bpf/daxfmap";
 
 // <root>/<instance>/<strategy>
 std::string pin_dir(const std::string &root, const std::string &instance, Strategy s);
-// Instance names become directory names: [A-Za-z0-9_.-], 1..64 chars, not . or ..
+// Instance names become bpffs directory names: [A-Za-z0-9_-], 1..64 chars
+// (bpffs refuses dots).
 Result<void> check_instance_name(const std::string &instance);
 
 struct PinnedMap {
