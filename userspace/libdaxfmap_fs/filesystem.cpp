@@ -469,12 +469,10 @@ Result<std::string> FileSystem::path_of(Ino ino) const
 	return path_locked(ino);
 }
 
-Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t mode,
-				     uint32_t uid, uint32_t gid, uint64_t size, const Layout &layout)
+Result<std::string> FileSystem::new_entry_path_locked(Ino parent, std::string_view name) const
 {
 	if (auto ok = check_name(name); !ok)
 		return ok.error();
-	std::unique_lock lock(mu_);
 	if (auto ok = check_writable(); !ok)
 		return ok.error();
 	if (auto c = child(parent, name); c)
@@ -486,6 +484,17 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 	path = path.empty() ? std::string(name) : path + "/" + std::string(name);
 	if (auto ok = check_path(path); !ok)
 		return ok.error();
+	return path;
+}
+
+Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t mode,
+				     uint32_t uid, uint32_t gid, uint64_t size, const Layout &layout)
+{
+	std::unique_lock lock(mu_);
+	auto new_path = new_entry_path_locked(parent, name);
+	if (!new_path)
+		return new_path.error();
+	const std::string &path = *new_path;
 	auto fmap = alloc_.allocate(size, layout, opts_.max_extents);
 	if (!fmap)
 		return fmap.error();
@@ -549,18 +558,11 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
 			       uint32_t gid)
 {
-	if (auto ok = check_name(name); !ok)
-		return ok.error();
 	std::unique_lock lock(mu_);
-	if (auto ok = check_writable(); !ok)
-		return ok.error();
-	if (auto c = child(parent, name); c)
-		return err(EEXIST, "\"" + std::string(name) + "\"", "a name not in use",
-			   "an existing file or directory");
-	else if (c.error().errnum != ENOENT || !node(parent))
-		return c.error();
-	std::string path = path_locked(parent);
-	path = path.empty() ? std::string(name) : path + "/" + std::string(name);
+	auto new_path = new_entry_path_locked(parent, name);
+	if (!new_path)
+		return new_path.error();
+	const std::string &path = *new_path;
 	MkdirRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			     .time_ns = now_ns()};
 	if (auto e = log_.append(rec); !e)

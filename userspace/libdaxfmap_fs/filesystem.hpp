@@ -194,6 +194,9 @@ private:
 	Node *node(Ino ino);
 	Result<Ino> child(Ino parent, std::string_view name) const;
 	std::string path_locked(Ino ino) const;
+	// Under mu_: the log path of a new entry `name` in `parent`, once the
+	// file system is writable, the name valid and free, and the path fits.
+	Result<std::string> new_entry_path_locked(Ino parent, std::string_view name) const;
 	Attr attr_locked(Ino ino) const;
 	Result<void> check_writable() const;
 	void notify(ChangeKind kind, Ino ino, bool is_dir, const Fmap &fmap);
