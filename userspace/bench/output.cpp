@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -70,6 +71,60 @@ Machine describe_machine()
 	return m;
 }
 
+std::vector<Scaling> scaling(const std::vector<Row> &rows)
+{
+	std::vector<Scaling> out;
+	std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, size_t> at;
+	for (const Row &r : rows) {
+		if (!r.value.n)
+			continue;
+		const auto key = std::make_tuple(r.scenario, r.metric, r.strategy, r.layout, r.pattern);
+		auto [it, fresh] = at.try_emplace(key, out.size());
+		if (fresh) {
+			out.push_back({r.scenario, r.metric, r.strategy, r.layout, r.pattern, r.extents, r.extents,
+				       r.value.median, r.value.median, 1});
+			continue;
+		}
+		Scaling &s = out[it->second];
+		if (r.extents < s.from_extents) {
+			s.from_extents = r.extents;
+			s.from = r.value.median;
+		}
+		if (r.extents > s.to_extents) {
+			s.to_extents = r.extents;
+			s.to = r.value.median;
+		}
+	}
+	std::erase_if(out, [](const Scaling &s) { return s.from_extents == s.to_extents; });
+	for (Scaling &s : out)
+		s.growth = s.from > 0 ? s.to / s.from : NAN;
+	return out;
+}
+
+namespace {
+
+void print_table(std::ostream &out, const std::vector<std::string> &head,
+		 const std::vector<std::vector<std::string>> &cells, const std::set<size_t> &right)
+{
+	std::vector<size_t> w(head.size());
+	for (size_t i = 0; i < head.size(); i++) {
+		w[i] = head[i].size();
+		for (const auto &c : cells)
+			w[i] = std::max(w[i], c[i].size());
+	}
+	auto line = [&](const std::vector<std::string> &c) {
+		for (size_t i = 0; i < c.size(); i++) {
+			const bool last = i + 1 == c.size();
+			out << (last ? c[i] : pad(c[i], w[i], right.count(i))) << (last ? "\n" : "  ");
+		}
+	};
+	line(head);
+	for (const auto &c : cells)
+		line(c);
+}
+
+} // namespace
+
 void print_tables(std::ostream &out, const std::vector<Row> &rows)
 {
 	// One table per (scenario, metric), rows in run order.
@@ -79,8 +134,14 @@ void print_tables(std::ostream &out, const std::vector<Row> &rows)
 			groups.emplace_back(r.scenario, r.metric);
 	for (const auto &[scenario, metric] : groups) {
 		out << "\n" << scenario << ": " << metric << " (median of repeats; IQR = p25..p75)\n";
+		std::string baseline = "native";
+		for (const Row &r : rows)
+			if (r.scenario == scenario && r.metric == metric)
+				baseline = r.baseline;
+		std::string ratio_head = "x " + baseline;
+		std::transform(ratio_head.begin(), ratio_head.end(), ratio_head.begin(), ::toupper);
 		const std::vector<std::string> head{"LAYOUT", "EXTENTS", "PATTERN", "STRATEGY", "MEDIAN", "IQR",
-						    "MIN..MAX", "x NATIVE", "NOTE"};
+						    "MIN..MAX", ratio_head, "NOTE"};
 		std::vector<std::vector<std::string>> cells;
 		for (const Row &r : rows) {
 			if (r.scenario != scenario || r.metric != metric)
@@ -92,22 +153,19 @@ void print_tables(std::ostream &out, const std::vector<Row> &rows)
 					 has ? fmt(r.value.min) + ".." + fmt(r.value.max) : "-",
 					 std::isnan(r.ratio) ? "-" : fmt(r.ratio, 2), first_line(r.note)});
 		}
-		std::vector<size_t> w(head.size());
-		for (size_t i = 0; i < head.size(); i++) {
-			w[i] = head[i].size();
-			for (const auto &c : cells)
-				w[i] = std::max(w[i], c[i].size());
-		}
-		for (size_t i = 0; i < head.size(); i++)
-			out << pad(head[i], w[i], i == 1 || (i >= 4 && i <= 7)) << (i + 1 < head.size() ? "  " : "\n");
-		for (const auto &c : cells)
-			for (size_t i = 0; i < c.size(); i++) {
-				std::string cell = pad(c[i], w[i], i == 1 || (i >= 4 && i <= 7));
-				if (i + 1 == c.size())
-					cell = c[i];
-				out << cell << (i + 1 < c.size() ? "  " : "\n");
-			}
+		print_table(out, head, cells, {1, 4, 5, 6, 7});
 	}
+	const std::vector<Scaling> sc = scaling(rows);
+	if (sc.empty())
+		return;
+	out << "\nscaling: each curve's median at its most extents over its fewest\n";
+	std::vector<std::vector<std::string>> cells;
+	for (const Scaling &x : sc)
+		cells.push_back({x.scenario, x.metric, x.layout, x.pattern, x.strategy,
+				 std::to_string(x.from_extents) + ".." + std::to_string(x.to_extents),
+				 fmt(x.from) + ".." + fmt(x.to), fmt(x.growth, 2)});
+	print_table(out, {"SCENARIO", "METRIC", "LAYOUT", "PATTERN", "STRATEGY", "EXTENTS", "MEDIANS", "GROWTH"},
+		    cells, {5, 6, 7});
 }
 
 nlohmann::ordered_json to_json(const std::vector<Row> &rows, const Machine &m, const Config &c)
@@ -129,8 +187,10 @@ nlohmann::ordered_json to_json(const std::vector<Row> &rows, const Machine &m, c
 			x["max"] = r.value.max;
 			x["samples"] = r.value.n;
 		}
-		if (!std::isnan(r.ratio))
-			x["ratio_to_native"] = r.ratio;
+		if (!std::isnan(r.ratio)) {
+			x["ratio"] = r.ratio;
+			x["ratio_to"] = r.baseline;
+		}
 		if (r.iterations)
 			x["iterations"] = r.iterations;
 		if (r.extra)
@@ -139,6 +199,11 @@ nlohmann::ordered_json to_json(const std::vector<Row> &rows, const Machine &m, c
 			x["note"] = r.note;
 		j["results"].push_back(x);
 	}
+	for (const Scaling &x : scaling(rows))
+		j["scaling"].push_back({{"scenario", x.scenario}, {"metric", x.metric}, {"strategy", x.strategy},
+					{"layout", x.layout}, {"pattern", x.pattern},
+					{"from_extents", x.from_extents}, {"to_extents", x.to_extents},
+					{"from", x.from}, {"to", x.to}, {"growth", x.growth}});
 	return j;
 }
 
@@ -146,7 +211,7 @@ std::string to_csv(const std::vector<Row> &rows)
 {
 	std::ostringstream s;
 	s << "scenario,strategy,layout,extents,ranges,pattern,metric,unit,median,p25,p75,min,max,samples,"
-	     "ratio_to_native,iterations,bytes,note\n";
+	     "ratio,ratio_to,iterations,bytes,note\n";
 	for (const Row &r : rows) {
 		std::string note = first_line(r.note, 200);
 		std::replace(note.begin(), note.end(), '"', '\'');
@@ -157,7 +222,8 @@ std::string to_csv(const std::vector<Row> &rows)
 			  << r.value.max << ',' << r.value.n << ',';
 		else
 			s << ",,,,,0,";
-		s << (std::isnan(r.ratio) ? std::string() : std::to_string(r.ratio)) << ',' << r.iterations << ','
+		s << (std::isnan(r.ratio) ? std::string() : std::to_string(r.ratio)) << ','
+		  << (std::isnan(r.ratio) ? std::string() : r.baseline) << ',' << r.iterations << ','
 		  << r.extra << ",\"" << note << "\"\n";
 	}
 	return s.str();
@@ -174,7 +240,7 @@ Result<std::vector<std::string>> write_plots(const std::vector<Row> &rows, const
 	std::map<std::string, std::map<std::string, std::vector<std::pair<uint32_t, double>>>> fam;
 	std::map<std::string, std::string> ylabel;
 	for (const Row &r : rows) {
-		if (!r.value.n)
+		if (!r.value.n || !r.extents) // not a curve over extent counts
 			continue;
 		const std::string key = r.scenario + "-" + r.layout + (r.pattern == "-" ? "" : "-" + r.pattern);
 		fam[key][r.strategy].emplace_back(r.extents, r.value.median);

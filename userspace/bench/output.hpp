@@ -21,6 +21,17 @@ struct Machine {
 };
 Machine describe_machine();
 
+// How each curve grows with the extent count: for every (scenario, metric,
+// strategy, layout, pattern) measured at two or more counts, the median at
+// the most extents over the median at the fewest.
+struct Scaling {
+	std::string scenario, metric, strategy, layout, pattern;
+	uint32_t from_extents = 0, to_extents = 0;
+	double from = 0, to = 0;
+	double growth = 0; // to / from
+};
+std::vector<Scaling> scaling(const std::vector<Row> &rows);
+
 void print_tables(std::ostream &out, const std::vector<Row> &rows);
 nlohmann::ordered_json to_json(const std::vector<Row> &rows, const Machine &m, const Config &c);
 std::string to_csv(const std::vector<Row> &rows);

@@ -40,11 +40,56 @@ uint64_t calibrate(bpf::Resolver &r, const std::vector<bpf::Query> &qs, double t
 	}
 }
 
+// The harness's own cost per lookup: queries of length 0, which every
+// resolver refuses (BAD_LENGTH) before it reads a map.  What is left of a
+// strategy's figure after this is the lookup itself; a fault hook that calls
+// the resolver directly pays no bpf_loop callback or batch-slot read.
+std::vector<Row> empty_lookups(const Config &c)
+{
+	std::vector<Row> rows;
+	const Fmap f = bench_fmap(Layout::SimplePow2, 1, c.seed, nullptr);
+	auto qs = page_queries(f, kQueries, false, c.seed);
+	for (bpf::Query &q : qs)
+		q.length = 0;
+	std::vector<Subject> subjects;
+	for (bpf::Strategy s : c.strategies) {
+		Subject sub{.strategy = s};
+		if (auto r = fitted_resolver(s, f); !r)
+			sub.note = "refused: " + r.error().message();
+		else {
+			sub.resolver = std::move(*r);
+			sub.iterations = calibrate(*sub.resolver, qs, c.target_ms);
+		}
+		subjects.push_back(std::move(sub));
+	}
+	progress(c.progress, "resolve: the harness's cost (empty lookups)");
+	for (unsigned rep = 0; rep < c.repeats; rep++)
+		for (Subject &sub : subjects)
+			if (sub.resolver)
+				if (auto t = sub.resolver->timed(qs, sub.iterations); t)
+					sub.ns.push_back(double(t->elapsed_ns) / double(sub.iterations));
+	double native = NAN;
+	for (const Subject &sub : subjects)
+		if (sub.strategy == bpf::Strategy::Native && !sub.ns.empty())
+			native = summarize(sub.ns).median;
+	for (const Subject &sub : subjects) {
+		Row row{.scenario = "resolve", .strategy = std::string(bpf::strategy_name(sub.strategy)),
+			.layout = "-", .extents = 0, .pattern = "length 0", .metric = "ns_per_empty_lookup",
+			.unit = "ns", .iterations = sub.iterations, .note = sub.note};
+		if (!sub.ns.empty()) {
+			row.value = summarize(sub.ns);
+			row.ratio = row.value.median / native;
+		}
+		rows.push_back(std::move(row));
+	}
+	return rows;
+}
+
 } // namespace
 
 std::vector<Row> run_resolve(const Config &c)
 {
-	std::vector<Row> rows;
+	std::vector<Row> rows = empty_lookups(c);
 	for (Layout layout : c.layouts) {
 		for (uint32_t n : c.extent_counts) {
 			std::string cap;

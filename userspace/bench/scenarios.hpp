@@ -33,20 +33,23 @@ struct Config {
 					      bpf::Strategy::Flat, bpf::Strategy::Digest};
 	uint64_t seed = 1;
 	double target_ms = 20;          // per timed repeat
+	std::string daemon;             // open: daxfmapd to run (empty: find_daemon())
+	std::string work_dir;           // open: where its device and mount go (empty: /dev/shm)
 	std::ostream *progress = nullptr; // progress lines (stderr), or none
 };
 
 struct Row {
-	std::string scenario; // resolve | update | swap | memory
+	std::string scenario; // resolve | open | update | memory
 	std::string strategy;
 	std::string layout;
 	uint32_t extents = 0;  // top-level extents of the fmap
 	uint64_t ranges = 0;   // extents + strips: the device ranges
 	std::string pattern;   // sequential | random, or "-"
-	std::string metric;    // ns_per_lookup | extents_per_s | us_per_swap | bytes_per_extent
+	std::string metric;    // ns_per_lookup | us_per_open | extents_per_s | us_per_swap | bytes_per_extent
 	std::string unit;
 	Summary value;
-	double ratio = NAN;    // value.median / native's, where that means something
+	double ratio = NAN;    // value.median / the baseline's, where that means something
+	std::string baseline = "native"; // what ratio compares with (open: "message")
 	uint64_t iterations = 0; // lookups per repeat (resolve)
 	uint64_t extra = 0;    // memory: total bytes of the strategy's maps
 	std::string note;      // why there is no value (a bounded layout refused it), caps
@@ -57,6 +60,8 @@ struct Row {
 Fmap bench_fmap(Layout l, uint32_t extents, uint64_t seed, std::string *note);
 
 std::vector<Row> run_resolve(const Config &c);
+// Needs root (a FUSE mount); rows note why when the mount cannot be had.
+std::vector<Row> run_open(const Config &c);
 std::vector<Row> run_update(const Config &c);
 std::vector<Row> run_memory(const Config &c);
 

@@ -3,20 +3,17 @@
 // its daemon to finish (it unpins its BPF instance on the way out).
 #include <cerrno>
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <ostream>
 #include <string>
-#include <thread>
 
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 
 #include "cli/commands.hpp"
 #include "cli/report.hpp"
 #include "daxfmapd/client.hpp"
+#include "daxfmapd/launch.hpp"
 
 namespace daxfmap::cli {
 
@@ -27,18 +24,6 @@ struct Options {
 	bool lazy = false;
 	int wait_seconds = 30;
 };
-
-bool alive(pid_t pid)
-{
-	if (::kill(pid, 0) != 0)
-		return false;
-	// A zombie has finished; its parent may just not have reaped it yet.
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	std::string line;
-	std::getline(in, line);
-	const size_t close = line.rfind(')');
-	return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
-}
 
 int run(Io &io, const Options &o)
 {
@@ -53,23 +38,10 @@ int run(Io &io, const Options &o)
 		return kExitInvalid;
 	}
 	// (ENOTCONN: the daemon is gone; the mount can still be taken away.)
-	if (::umount2(mnt.c_str(), o.lazy ? MNT_DETACH : 0) != 0) {
-		Error e = daemon::sys_error(errno, mnt, "umount");
-		if (errno == EBUSY)
-			e.found += " (files are open; --lazy detaches it now)";
-		print_failure(io, "umount", e);
+	auto r = daemon::unmount_and_wait(mnt, pid, o.lazy, std::chrono::seconds(o.wait_seconds));
+	if (!r) {
+		print_failure(io, "umount", r.error());
 		return kExitInvalid;
-	}
-	if (pid > 0) {
-		const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
-		while (alive(pid)) {
-			if (std::chrono::steady_clock::now() > deadline) {
-				io.err << "daxfmap umount: " << mnt << " unmounted, but daxfmapd (pid " << pid
-				       << ") is still running after " << o.wait_seconds << " s\n";
-				return kExitInvalid;
-			}
-			std::this_thread::sleep_for(std::chrono::milliseconds(10));
-		}
 	}
 	return kExitOk;
 }
