@@ -256,40 +256,20 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 		}
 		if (auto ok = alloc_.mark_used(f->fmap); !ok)
 			return ok.error();
-		auto ino = new_ino();
+		auto ino = insert_node(parent->ino, name, {.mode = f->mode, .uid = f->uid, .gid = f->gid,
+							   .size = f->size, .time_ns = f->time_ns, .fmap = f->fmap});
 		if (!ino)
 			return ino.error();
-		auto n = std::make_unique<Node>();
-		n->parent = parent->ino;
-		n->name = std::string(name);
-		n->mode = f->mode;
-		n->uid = f->uid;
-		n->gid = f->gid;
-		n->size = f->size;
-		n->time_ns = f->time_ns;
-		n->fmap = f->fmap;
-		nodes_[*ino] = std::move(n);
-		p.kids.emplace(std::string(name), *ino);
 		return {};
 	}
 	if (const auto *m = std::get_if<MkdirRecordEntry>(&entry.record)) {
 		if (it != p.kids.end())
 			return err(EEXIST, "path \"" + *path + "\"", "a new directory",
 				   "an existing file or directory");
-		auto ino = new_ino();
+		auto ino = insert_node(parent->ino, name, {.dir = true, .mode = m->mode, .uid = m->uid,
+							   .gid = m->gid, .time_ns = m->time_ns});
 		if (!ino)
 			return ino.error();
-		auto n = std::make_unique<Node>();
-		n->parent = parent->ino;
-		n->name = std::string(name);
-		n->dir = true;
-		n->mode = m->mode;
-		n->uid = m->uid;
-		n->gid = m->gid;
-		n->time_ns = m->time_ns;
-		nodes_[*ino] = std::move(n);
-		p.kids.emplace(std::string(name), *ino);
-		p.subdirs++;
 		return {};
 	}
 	if (it == p.kids.end())
@@ -335,6 +315,29 @@ void FileSystem::free_ino(Ino ino)
 	} else {
 		free_inos_.insert(ino);
 	}
+}
+
+Result<Ino> FileSystem::insert_node(Ino parent, std::string_view name, NewNode nn)
+{
+	auto ino = new_ino();
+	if (!ino)
+		return ino.error();
+	auto n = std::make_unique<Node>();
+	n->parent = parent;
+	n->name = std::string(name);
+	n->dir = nn.dir;
+	n->mode = nn.mode;
+	n->uid = nn.uid;
+	n->gid = nn.gid;
+	n->size = nn.size;
+	n->time_ns = nn.time_ns;
+	n->fmap = std::move(nn.fmap);
+	nodes_[*ino] = std::move(n);
+	Node &p = *node(parent);
+	p.kids.emplace(std::string(name), *ino);
+	if (nn.dir)
+		p.subdirs++;
+	return *ino;
 }
 
 const FileSystem::Node *FileSystem::node(Ino ino) const
@@ -504,20 +507,10 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 		alloc_.release(*fmap);
 		return e.error();
 	}
-	auto ino = new_ino();
+	auto ino = insert_node(parent, name, {.mode = rec.mode, .uid = uid, .gid = gid, .size = size,
+					      .time_ns = rec.time_ns, .fmap = std::move(*fmap)});
 	if (!ino)
 		return ino.error();
-	auto n = std::make_unique<Node>();
-	n->parent = parent;
-	n->name = std::string(name);
-	n->mode = rec.mode;
-	n->uid = uid;
-	n->gid = gid;
-	n->size = size;
-	n->time_ns = rec.time_ns;
-	n->fmap = std::move(*fmap);
-	nodes_[*ino] = std::move(n);
-	node(parent)->kids.emplace(std::string(name), *ino);
 	notify(ChangeKind::Created, *ino, false, node(*ino)->fmap);
 	return attr_locked(*ino);
 }
@@ -567,20 +560,10 @@ Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode,
 			     .time_ns = now_ns()};
 	if (auto e = log_.append(rec); !e)
 		return e.error();
-	auto ino = new_ino();
+	auto ino = insert_node(parent, name, {.dir = true, .mode = rec.mode, .uid = uid, .gid = gid,
+					      .time_ns = rec.time_ns});
 	if (!ino)
 		return ino.error();
-	auto n = std::make_unique<Node>();
-	n->parent = parent;
-	n->name = std::string(name);
-	n->dir = true;
-	n->mode = rec.mode;
-	n->uid = uid;
-	n->gid = gid;
-	n->time_ns = rec.time_ns;
-	nodes_[*ino] = std::move(n);
-	node(parent)->kids.emplace(std::string(name), *ino);
-	node(parent)->subdirs++;
 	notify(ChangeKind::Created, *ino, true, node(*ino)->fmap);
 	return attr_locked(*ino);
 }

@@ -189,6 +189,15 @@ private:
 
 	Result<void> apply(const LogEntry &entry);
 	Result<Ino> new_ino();
+	// A new file (fmap) or directory (dir) named `name` in directory
+	// `parent`, which must not have that name yet; returns its inode.
+	struct NewNode {
+		bool dir = false;
+		uint32_t mode = 0, uid = 0, gid = 0;
+		uint64_t size = 0, time_ns = 0;
+		Fmap fmap;
+	};
+	Result<Ino> insert_node(Ino parent, std::string_view name, NewNode nn);
 	void free_ino(Ino ino);
 	const Node *node(Ino ino) const;
 	Node *node(Ino ino);
