@@ -372,6 +372,15 @@ Result<Reply> FusePeer::request_sized(uint32_t opcode, uint64_t nodeid,
 	return r;
 }
 
+Result<Bytes> FusePeer::call(uint32_t opcode, uint64_t nodeid, std::span<const uint8_t> args,
+			     size_t min_size, size_t max_size)
+{
+	auto r = request_sized(opcode, nodeid, args, min_size, max_size);
+	if (!r)
+		return r.error();
+	return expect_ok(opcode, *r);
+}
+
 Result<Bytes> FusePeer::expect_ok(uint32_t opcode, const Reply &r) const
 {
 	if (r.error != 0)
@@ -393,11 +402,8 @@ Result<InitReply> FusePeer::init(const InitOffer &offer)
 	in.flags = uint32_t(flags);
 	in.flags2 = uint32_t(flags >> 32);
 	// The compat sizes go back to 7.5 (8 bytes); 7.23 and later send all.
-	auto r = request_sized(FUSE_INIT, 0, as_bytes(in), FUSE_COMPAT_INIT_OUT_SIZE,
+	auto ok = call(FUSE_INIT, 0, as_bytes(in), FUSE_COMPAT_INIT_OUT_SIZE,
 			       sizeof(fuse_init_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_INIT, *r);
 	if (!ok)
 		return ok.error();
 	auto out = from_bytes<fuse_init_out>(*ok);
@@ -433,11 +439,8 @@ Result<InitReply> FusePeer::init(const InitOffer &offer)
 Result<Entry> FusePeer::lookup(uint64_t parent, std::string_view name)
 {
 	Bytes args = name_arg({}, name);
-	auto r = request_sized(FUSE_LOOKUP, parent, args, sizeof(fuse_entry_out),
+	auto ok = call(FUSE_LOOKUP, parent, args, sizeof(fuse_entry_out),
 			       sizeof(fuse_entry_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_LOOKUP, *r);
 	if (!ok)
 		return ok.error();
 	Entry e{from_bytes<fuse_entry_out>(*ok)};
@@ -457,11 +460,8 @@ Result<fuse_attr_out> FusePeer::getattr(uint64_t nodeid, std::optional<uint64_t>
 		in.getattr_flags = FUSE_GETATTR_FH;
 		in.fh = *fh;
 	}
-	auto r = request_sized(FUSE_GETATTR, nodeid, as_bytes(in), sizeof(fuse_attr_out),
+	auto ok = call(FUSE_GETATTR, nodeid, as_bytes(in), sizeof(fuse_attr_out),
 			       sizeof(fuse_attr_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_GETATTR, *r);
 	if (!ok)
 		return ok.error();
 	auto out = from_bytes<fuse_attr_out>(*ok);
@@ -474,11 +474,8 @@ Result<fuse_open_out> FusePeer::open(uint64_t nodeid, uint32_t flags)
 {
 	fuse_open_in in{};
 	in.flags = flags;
-	auto r = request_sized(FUSE_OPEN, nodeid, as_bytes(in), sizeof(fuse_open_out),
+	auto ok = call(FUSE_OPEN, nodeid, as_bytes(in), sizeof(fuse_open_out),
 			       sizeof(fuse_open_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_OPEN, *r);
 	if (!ok)
 		return ok.error();
 	return from_bytes<fuse_open_out>(*ok);
@@ -489,10 +486,7 @@ Result<void> FusePeer::release(uint64_t nodeid, uint64_t fh, uint32_t flags)
 	fuse_release_in in{};
 	in.fh = fh;
 	in.flags = flags;
-	auto r = request_sized(FUSE_RELEASE, nodeid, as_bytes(in), 0, 0);
-	if (!r)
-		return r.error();
-	if (auto ok = expect_ok(FUSE_RELEASE, *r); !ok)
+	if (auto ok = call(FUSE_RELEASE, nodeid, as_bytes(in), 0, 0); !ok)
 		return ok.error();
 	return {};
 }
@@ -503,10 +497,7 @@ Result<Bytes> FusePeer::read(uint64_t nodeid, uint64_t fh, uint64_t offset, uint
 	in.fh = fh;
 	in.offset = offset;
 	in.size = size;
-	auto r = request_sized(FUSE_READ, nodeid, as_bytes(in), 0, size);
-	if (!r)
-		return r.error();
-	return expect_ok(FUSE_READ, *r);
+	return call(FUSE_READ, nodeid, as_bytes(in), 0, size);
 }
 
 Result<uint32_t> FusePeer::write(uint64_t nodeid, uint64_t fh, uint64_t offset,
@@ -518,11 +509,8 @@ Result<uint32_t> FusePeer::write(uint64_t nodeid, uint64_t fh, uint64_t offset,
 	in.size = uint32_t(data.size());
 	Bytes args(as_bytes(in).begin(), as_bytes(in).end());
 	args.insert(args.end(), data.begin(), data.end());
-	auto r = request_sized(FUSE_WRITE, nodeid, args, sizeof(fuse_write_out),
+	auto ok = call(FUSE_WRITE, nodeid, args, sizeof(fuse_write_out),
 			       sizeof(fuse_write_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_WRITE, *r);
 	if (!ok)
 		return ok.error();
 	auto out = from_bytes<fuse_write_out>(*ok);
@@ -540,10 +528,7 @@ Result<std::pair<Entry, fuse_open_out>> FusePeer::create(uint64_t parent, std::s
 	in.mode = mode;
 	Bytes args = name_arg(as_bytes(in), name);
 	constexpr size_t n = sizeof(fuse_entry_out) + sizeof(fuse_open_out);
-	auto r = request_sized(FUSE_CREATE, parent, args, n, n);
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_CREATE, *r);
+	auto ok = call(FUSE_CREATE, parent, args, n, n);
 	if (!ok)
 		return ok.error();
 	Entry e{from_bytes<fuse_entry_out>(*ok)};
@@ -558,11 +543,8 @@ Result<Entry> FusePeer::mkdir(uint64_t parent, std::string_view name, uint32_t m
 	fuse_mkdir_in in{};
 	in.mode = mode;
 	Bytes args = name_arg(as_bytes(in), name);
-	auto r = request_sized(FUSE_MKDIR, parent, args, sizeof(fuse_entry_out),
+	auto ok = call(FUSE_MKDIR, parent, args, sizeof(fuse_entry_out),
 			       sizeof(fuse_entry_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_MKDIR, *r);
 	if (!ok)
 		return ok.error();
 	Entry e{from_bytes<fuse_entry_out>(*ok)};
@@ -576,11 +558,8 @@ Result<fuse_attr_out> FusePeer::set_size(uint64_t nodeid, uint64_t size)
 	fuse_setattr_in in{};
 	in.valid = FATTR_SIZE;
 	in.size = size;
-	auto r = request_sized(FUSE_SETATTR, nodeid, as_bytes(in), sizeof(fuse_attr_out),
+	auto ok = call(FUSE_SETATTR, nodeid, as_bytes(in), sizeof(fuse_attr_out),
 			       sizeof(fuse_attr_out));
-	if (!r)
-		return r.error();
-	auto ok = expect_ok(FUSE_SETATTR, *r);
 	if (!ok)
 		return ok.error();
 	auto out = from_bytes<fuse_attr_out>(*ok);
@@ -598,10 +577,7 @@ Result<void> FusePeer::setxattr(uint64_t nodeid, std::string_view name,
 	in.flags = flags;
 	Bytes args = name_arg(as_bytes(in).first(FUSE_COMPAT_SETXATTR_IN_SIZE), name);
 	args.insert(args.end(), value.begin(), value.end());
-	auto r = request_sized(FUSE_SETXATTR, nodeid, args, 0, 0);
-	if (!r)
-		return r.error();
-	if (auto ok = expect_ok(FUSE_SETXATTR, *r); !ok)
+	if (auto ok = call(FUSE_SETXATTR, nodeid, args, 0, 0); !ok)
 		return ok.error();
 	return {};
 }
@@ -611,10 +587,7 @@ Result<Bytes> FusePeer::getxattr(uint64_t nodeid, std::string_view name, uint32_
 	fuse_getxattr_in in{};
 	in.size = size;
 	Bytes args = name_arg(as_bytes(in), name);
-	auto r = request_sized(FUSE_GETXATTR, nodeid, args, 0, size);
-	if (!r)
-		return r.error();
-	return expect_ok(FUSE_GETXATTR, *r);
+	return call(FUSE_GETXATTR, nodeid, args, 0, size);
 }
 
 Result<Reply> FusePeer::get_fmap(uint64_t nodeid)
@@ -639,10 +612,7 @@ Result<void> FusePeer::forget(uint64_t nodeid, uint64_t nlookup)
 
 Result<void> FusePeer::destroy()
 {
-	auto r = request_sized(FUSE_DESTROY, 0, {}, 0, 0);
-	if (!r)
-		return r.error();
-	if (auto ok = expect_ok(FUSE_DESTROY, *r); !ok)
+	if (auto ok = call(FUSE_DESTROY, 0, {}, 0, 0); !ok)
 		return ok.error();
 	return {};
 }

@@ -217,6 +217,9 @@ private:
 	Result<Bytes> receive_message(const std::string &what);
 	// A typed call's reply: an error reply becomes an Error with its errno.
 	Result<Bytes> expect_ok(uint32_t opcode, const Reply &r) const;
+	// request_sized, then expect_ok: the payload of a successful reply.
+	Result<Bytes> call(uint32_t opcode, uint64_t nodeid, std::span<const uint8_t> args,
+			   size_t min_size, size_t max_size);
 	Result<Reply> request_sized(uint32_t opcode, uint64_t nodeid,
 				    std::span<const uint8_t> args, size_t min_size, size_t max_size);
 	Result<DaxdevReply> daxdev(uint32_t index);
