@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Strategy "digest", daxfmap's own: each file's run is a compiled index
- * (uapi: struct daxfmap_digest_ent), so a lookup costs the same for 1 or
- * 1,048,576 extents: a shift when the extents are uniform powers of two,
- * else a binary search of at most DIGEST_SEARCH_STEPS steps; interleave
- * arithmetic by shifts when chunk size and strip count allow.
+ * (uapi: struct daxfmap_digest_ent), so a lookup costs about the same for 1
+ * or 1,048,576 extents: a shift when the extents are uniform powers of two,
+ * else a bucket index ("radix digest") that narrows the binary search to
+ * the few extents overlapping the query's bucket; interleave arithmetic by
+ * shifts when chunk size and strip count allow.
  */
 #include "daxfmap_filetable.bpf.h"
 
 /* ceil(log2(DAXFMAP_MAX_FILE_EXTENTS + 1)) */
 #define DIGEST_SEARCH_STEPS 21
+
+/* A bucket word (uapi: struct daxfmap_digest_ent): the index of the extent
+ * holding the bucket's first byte, and whether that extent starts there. */
+#define DIGEST_BUCKET_EXACT	(1U << 31)
+#define DIGEST_BUCKET_INDEX	(DIGEST_BUCKET_EXACT - 1)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -26,13 +32,14 @@ static __always_inline struct daxfmap_digest_ent *digest_ent(__u32 idx)
 
 /*
  * Index i in [0, n) of the entry (at base + i * stride) whose start is the
- * last one <= off, given start[0] <= off < start[n].  A lower-bound search
- * that always runs DIGEST_SEARCH_STEPS steps: once one candidate is left
- * the steps re-read it, and no exit depends on the data, which keeps the
- * verifier's walk linear.  Returns -1 if a pool entry is missing or n is
- * out of range (a run being rewritten).
+ * last one <= off, given start[0] <= off < start[n].  A lower-bound search:
+ * ceil(log2(n)) steps, at most DIGEST_SEARCH_STEPS, so one extent costs no
+ * step and 32 cost five.  Returns -1 if a pool entry is missing or n is out
+ * of range (a run being rewritten).  A global function, so that the
+ * verifier walks its early exits once, apart from every caller's paths.
  */
-static __always_inline long digest_search(__u32 base, __u32 stride, __u32 n, __u64 off)
+__attribute__((noinline))
+long digest_search(__u32 base, __u32 stride, __u32 n, __u64 off)
 {
 	__u32 lo = 0, len = n;
 
@@ -42,6 +49,8 @@ static __always_inline long digest_search(__u32 base, __u32 stride, __u32 n, __u
 		struct daxfmap_digest_ent *e;
 		__u32 half = len >> 1;
 
+		if (!half)
+			break;
 		e = digest_ent(base + (lo + half) * stride);
 		if (!e)
 			return -1;
@@ -50,6 +59,66 @@ static __always_inline long digest_search(__u32 base, __u32 stride, __u32 n, __u
 		len -= half;
 	}
 	return lo;
+}
+
+/* Word @w of pool entry @idx (0, 1: a's low and high half; 2, 3: b's), or
+ * -1 when the entry is missing. */
+static __always_inline long digest_word(__u32 idx, __u32 w)
+{
+	struct daxfmap_digest_ent *e = digest_ent(idx);
+	__u64 v;
+
+	if (!e)
+		return -1;
+	v = (w & 2) ? e->b : e->a;
+	return (w & 1) ? (long)(v >> 32) : (long)(v & 0xffffffffULL);
+}
+
+/*
+ * The extents [*lo, *hi) that can hold @off: all n without a bucket index,
+ * else those overlapping @off's bucket, read from bucket words b and b + 1
+ * (b = off >> bucket_shift; off is below the run's total, so b + 1 is at
+ * most the sentinel bucket).  Simple runs keep four words to an entry after
+ * the sentinel entry; interleaved runs two to a header pair, in the b of
+ * its first entry.  Returns -1 when a word lies outside the run or the
+ * range is not within [0, n] (a run being rewritten).
+ */
+static __always_inline int digest_bucket(const struct daxfmap_file *f, int interleaved, __u64 off,
+					 __u32 *lo, __u32 *hi)
+{
+	__u32 n = f->nextents, bshift1 = (f->shift >> 8) & 0xff, w;
+	long w0, w1;
+	__u64 b;
+
+	*lo = 0;
+	*hi = n;
+	if (!bshift1)
+		return 0;
+	if (bshift1 > 64)
+		return -1;
+	b = off >> (bshift1 - 1);
+	if (interleaved) {
+		if (b >= 2 * (__u64)n)
+			return -1;
+		w = (__u32)b;
+		w0 = digest_word(f->base + 2 * (w >> 1), 2 + (w & 1));
+		w++;
+		w1 = digest_word(f->base + 2 * (w >> 1), 2 + (w & 1));
+	} else {
+		if (f->nentries <= n + 1 || b + 1 >= 4 * (__u64)(f->nentries - n - 1))
+			return -1;
+		w = (__u32)b;
+		w0 = digest_word(f->base + n + 1 + (w >> 2), w & 3);
+		w++;
+		w1 = digest_word(f->base + n + 1 + (w >> 2), w & 3);
+	}
+	if (w0 < 0 || w1 < 0)
+		return -1;
+	*lo = (__u32)w0 & DIGEST_BUCKET_INDEX;
+	*hi = ((__u32)w1 & DIGEST_BUCKET_INDEX) + !((__u32)w1 & DIGEST_BUCKET_EXACT);
+	if (*lo >= *hi || *hi > n)
+		return -1;
+	return 0;
 }
 
 /*
@@ -75,18 +144,24 @@ static __always_inline void digest_simple(const struct daxfmap_file *f, __u64 of
 					  struct daxfmap_result *r)
 {
 	struct daxfmap_digest_ent *e, *next;
-	__u32 n = f->nextents;
+	__u32 n = f->nextents, lo, hi;
 	__u64 local, len;
 	long i;
 
 	if (!digest_within(f->base + n, off, r))
 		return;
-	if (f->shift) {
+	if (f->shift & 0xff) {
 		__u64 q = off >> (f->shift & 63);
 
 		i = q < n - 1 ? (long)q : (long)n - 1;
+	} else if (digest_bucket(f, 0, off, &lo, &hi)) {
+		i = -1;
+	} else if (hi - lo == 1) {
+		i = lo;		/* one extent overlaps the bucket: no call */
 	} else {
-		i = digest_search(f->base, 1, n, off);
+		i = digest_search(f->base + lo, 1, hi - lo, off);
+		if (i >= 0)
+			i += lo;
 	}
 	if (i < 0 || i >= n) {
 		daxfmap_fail(r, DAXFMAP_E_LIMIT);
@@ -107,21 +182,32 @@ static __always_inline void digest_simple(const struct daxfmap_file *f, __u64 of
 static __always_inline void digest_interleaved(const struct daxfmap_file *f, __u64 off,
 					       __u64 req, struct daxfmap_result *r)
 {
-	struct daxfmap_digest_ent *h0, *h1, *s;
+	struct daxfmap_digest_ent *h0, *h1, *h2, *s;
 	struct daxfmap_chunk_pos p;
-	__u32 n = f->nextents, nstrips, chunk_size, strip_base;
-	long k;
+	__u32 n = f->nextents, nstrips, chunk_size, strip_base, lo, hi;
+	long k = -1;
 
 	if (!digest_within(f->base + 2 * n, off, r))
 		return;
-	k = digest_search(f->base, 2, n, off);
+	if (!digest_bucket(f, 1, off, &lo, &hi)) {
+		if (hi - lo == 1) {
+			k = lo;
+		} else {
+			k = digest_search(f->base + 2 * lo, 2, hi - lo, off);
+			if (k >= 0)
+				k += lo;
+		}
+	}
 	if (k < 0 || k >= n) {
 		daxfmap_fail(r, DAXFMAP_E_LIMIT);
 		return;
 	}
+	/* The extent is [h0->a, h2->a): the next pair's start (the sentinel's
+	 * for the last extent). */
 	h0 = digest_ent(f->base + 2 * (__u32)k);
 	h1 = digest_ent(f->base + 2 * (__u32)k + 1);
-	if (!h0 || !h1 || off < h0->a || off - h0->a >= h0->b) {
+	h2 = digest_ent(f->base + 2 * (__u32)k + 2);
+	if (!h0 || !h1 || !h2 || off < h0->a || off >= h2->a) {
 		daxfmap_fail(r, DAXFMAP_E_LIMIT);
 		return;
 	}

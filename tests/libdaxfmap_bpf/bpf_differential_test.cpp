@@ -4,10 +4,13 @@
 // on queries concentrated at extent and chunk boundaries.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
 #include <iostream>
 #include <memory>
+#include <thread>
 
+#include "libdaxfmap_bpf/layouts.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 #include "support/bpf_env.hpp"
 #include "libdaxfmap_bpf/differential.hpp"
@@ -307,4 +310,199 @@ TEST_F(BpfDifferential, ManyFilesInstalledInOneBatchAnswerLikeOneByOne)
 	for (Resolver *r : all())
 		for (size_t i = 0; i < s.files.size(); i++)
 			ASSERT_TRUE(r->remove(1000 + i));
+}
+
+namespace {
+
+// Simple extents of the given lengths (2 MiB units), packed on 3 devices.
+Fmap uneven_simple(const std::vector<uint64_t> &units)
+{
+	SimpleExtents exts;
+	std::vector<uint64_t> next(3, 0);
+	uint64_t total = 0;
+	for (size_t i = 0; i < units.size(); i++) {
+		const uint32_t dev = uint32_t(i % 3);
+		exts.push_back({dev, next[dev], units[i] * 2 * MiB});
+		next[dev] += units[i] * 2 * MiB;
+		total += units[i] * 2 * MiB;
+	}
+	Fmap f;
+	f.file_size = total;
+	f.extents = std::move(exts);
+	return f;
+}
+
+} // namespace
+
+TEST_F(BpfDifferential, BucketIndexOnVeryUnevenSimpleExtentsMatchesNative)
+{
+	DiffSetup s;
+	// One 64 GiB extent among 2000 of 2 MiB; then at both ends.
+	for (size_t at : {size_t(1000), size_t(0), size_t(2000)}) {
+		std::vector<uint64_t> units(2001, 1);
+		units[at] = 32768;
+		s.files.push_back(uneven_simple(units));
+	}
+	// 2 and 4 MiB mixed: bucket boundaries both at and inside extents; a
+	// total that fills the last bucket and one that does not.
+	gen::Rng rng(41);
+	for (uint32_t n : {9u, 10u, 33u, 1000u, 4096u, 4097u}) {
+		std::vector<uint64_t> units(n);
+		for (auto &u : units)
+			u = 1 + rng() % 2;
+		s.files.push_back(uneven_simple(units));
+	}
+	// Mostly 2 MiB with rare extents of up to 64 GiB, as the bench's.
+	for (int i = 0; i < 30; i++)
+		s.files.push_back(gen::random_fmap(rng, {.layout = gen::Layout::Simple,
+							 .min_extents = 9, .max_extents = 5000,
+							 .devices = 6, .lengths = gen::Lengths::Mixed,
+							 .max_len_units = 1 + i % 4}));
+	s.devices = daxfmap::bpf::devices_for(s.files);
+	s.queries_per_file = 2000;
+	s.seed = 41;
+	DiffReport rep = check(s, "simple, uneven lengths, bucket index");
+	EXPECT_GT(rep.by_status[DAXFMAP_OK], 50000u);
+}
+
+TEST_F(BpfDifferential, BucketIndexOnManyInterleavedExtentsMatchesNative)
+{
+	DiffSetup s;
+	gen::Rng rng(43);
+	for (int i = 0; i < 24; i++)
+		s.files.push_back(gen::random_fmap(rng, {.layout = gen::Layout::Interleaved,
+							 .min_extents = 9, .max_extents = 5000,
+							 .max_strips = 1 + i % 6, .devices = 6,
+							 .lengths = i % 2 ? gen::Lengths::Mixed
+									  : gen::Lengths::UniformPow2}));
+	s.devices = daxfmap::bpf::devices_for(s.files);
+	s.queries_per_file = 2500;
+	s.seed = 43;
+	DiffReport rep = check(s, "interleaved, 9-5000 extents, bucket index");
+	EXPECT_GT(rep.by_status[DAXFMAP_OK], 50000u);
+}
+
+TEST_F(BpfDifferential, QueriesAtEveryBucketBoundaryMatchNative)
+{
+	std::vector<Fmap> files;
+	files.push_back(uneven_simple({1, 2, 1, 1, 3, 1, 1, 1, 1, 1}));
+	{
+		std::vector<uint64_t> units(3000, 1);
+		units[1500] = 32768;
+		units[7] = 5;
+		files.push_back(uneven_simple(units));
+	}
+	gen::Rng rng(47);
+	files.push_back(gen::random_fmap(rng, {.layout = gen::Layout::Interleaved, .min_extents = 200,
+					       .max_extents = 200, .max_strips = 3,
+					       .lengths = gen::Lengths::Mixed}));
+	const std::vector<uint64_t> devices = daxfmap::bpf::devices_for(files);
+	for (Resolver *r : all())
+		ASSERT_TRUE(r->set_devices(devices));
+	uint64_t compared = 0;
+	for (size_t i = 0; i < files.size(); i++) {
+		const Fmap &f = files[i];
+		auto run = compile_digest(f);
+		ASSERT_TRUE(run) << run.error().message();
+		const uint32_t bshift1 = (run->file.shift >> 8) & 0xff;
+		ASSERT_GT(bshift1, 0u) << "file " << i << " has no bucket index";
+		const uint64_t total = gen::mapped_size(f);
+		std::vector<uint64_t> offs;
+		for (uint64_t x = 0; x < total + (1ull << (bshift1 - 1)); x += 1ull << (bshift1 - 1))
+			for (uint64_t d : {uint64_t(0), uint64_t(1), uint64_t(4096)})
+				for (uint64_t o : {x - d, x + d})
+					if (o <= total + 1)
+						offs.push_back(o);
+		offs.push_back(total - 1);
+		offs.push_back(total);
+		// Hash holds 32 extents at most: native, flat and digest only.
+		const Strategy held[] = {Strategy::Native, Strategy::Flat, Strategy::Digest};
+		for (Strategy st : held) {
+			auto u = get(st).upsert(2000 + i, f);
+			ASSERT_TRUE(u) << strategy_name(st) << ": " << u.error().message();
+		}
+		for (uint64_t off : offs) {
+			const Query q{.file_id = 2000 + i, .offset = off, .length = 3 * MiB};
+			const Resolution want = *get(Strategy::Native).resolve(q);
+			for (Strategy st : {Strategy::Flat, Strategy::Digest}) {
+				EXPECT_EQ(*get(st).resolve(q), want)
+					<< strategy_name(st) << " file " << i << " offset " << off;
+				compared++;
+			}
+		}
+		for (Strategy st : held)
+			ASSERT_TRUE(get(st).remove(2000 + i));
+	}
+	std::cout << "[ diff     ] bucket boundaries: " << compared << " answers compared\n";
+}
+
+// The bucket words are read like every other pool entry: a reader racing a
+// swap between two bucketed runs (their old runs' pool space reused at once)
+// gets the old or the new answer, never a mix and never a stale give-up.
+TEST_F(BpfDifferential, BucketedRunsSwappedUnderAReaderGiveTheOldOrTheNewAnswer)
+{
+	constexpr uint64_t kFile = 3000;
+	Resolver &digest = get(Strategy::Digest), &native = get(Strategy::Native);
+	for (gen::Layout layout : {gen::Layout::Simple, gen::Layout::Interleaved}) {
+		const gen::FmapOptions o{.layout = layout, .min_extents = 300, .max_extents = 2000,
+					 .max_strips = 3, .devices = 3, .lengths = gen::Lengths::Mixed};
+		const Fmap a = gen::random_fmap(51, o), b = gen::random_fmap(52, o);
+		ASSERT_TRUE(digest.set_devices(daxfmap::bpf::devices_for({a, b})));
+		ASSERT_TRUE(native.set_devices(daxfmap::bpf::devices_for({a, b})));
+		// Queries over both files' ranges, answered by native for each.
+		std::vector<Query> qs;
+		for (const Fmap *f : {&a, &b}) {
+			gen::QueryGen qg(*f, 53);
+			for (int k = 0; k < 1000; k++) {
+				const gen::Query q = qg.next();
+				qs.push_back({.file_id = kFile, .offset = q.offset, .length = q.length});
+			}
+		}
+		std::vector<Resolution> want_a(qs.size()), want_b(qs.size());
+		ASSERT_TRUE(native.upsert(kFile, a));
+		ASSERT_TRUE(native.resolve_batch(qs, want_a));
+		ASSERT_TRUE(native.upsert(kFile, b));
+		ASSERT_TRUE(native.resolve_batch(qs, want_b));
+		ASSERT_TRUE(digest.upsert(kFile, a));
+
+		std::atomic<bool> done{false}, writer_failed{false};
+		std::atomic<uint64_t> batches{0};
+		std::thread writer([&] {
+			while (batches.load() == 0)
+				std::this_thread::yield();
+			for (int i = 0; i < 3000 || batches.load() < 100; i++)
+				if (!digest.upsert(kFile, i % 2 ? a : b)) {
+					writer_failed = true;
+					break;
+				}
+			done = true;
+		});
+		uint64_t reads = 0, torn = 0, stale = 0;
+		std::vector<Resolution> got(qs.size());
+		for (bool last = false; !last;) {
+			last = done.load();
+			auto ok = digest.resolve_batch(qs, got);
+			if (!ok) {
+				ADD_FAILURE() << ok.error().message();
+				break;
+			}
+			for (size_t k = 0; k < qs.size(); k++) {
+				reads++;
+				stale += got[k].status == DAXFMAP_E_STALE;
+				torn += got[k].status != DAXFMAP_E_STALE && got[k] != want_a[k] &&
+					got[k] != want_b[k];
+			}
+			batches++;
+		}
+		writer.join();
+		std::cout << "[ swap     ] digest, bucketed "
+			  << (layout == gen::Layout::Simple ? "simple" : "interleaved") << " runs of "
+			  << a.extent_count() << " and " << b.extent_count() << " extents: " << reads
+			  << " answers, " << torn << " torn, " << stale << " stale\n";
+		EXPECT_FALSE(writer_failed.load());
+		EXPECT_EQ(torn, 0u);
+		EXPECT_EQ(stale, 0u);
+		EXPECT_TRUE(digest.remove(kFile));
+		EXPECT_TRUE(native.remove(kFile));
+	}
 }

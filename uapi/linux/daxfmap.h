@@ -168,8 +168,11 @@ struct daxfmap_file {
 	__u64	file_size;
 	__u32	base;		/* first pool entry of the run */
 	__u32	nentries;	/* pool entries in the run */
-	__u32	shift;		/* digest, simple: log2 of the uniform extent
-				 * length, or 0 to search */
+	__u32	shift;		/* digest: bits 0-7, simple runs: log2 of the
+				 * uniform extent length, or 0 to search;
+				 * bits 8-15: log2 of the bucket size + 1,
+				 * or 0 for no bucket index (see struct
+				 * daxfmap_digest_ent); bits 16-31: 0 */
 	__u32	nstrips_total;	/* digest, interleaved: strips in the run */
 };
 
@@ -190,17 +193,32 @@ struct daxfmap_flat_ent {
  *  simple run: nextents + 1 entries { start, dev_off }: @start is the
  *    file offset where extent i begins (entry nextents: the total, a
  *    sentinel), @dev_off the device offset with the device index in its
- *    low DAXFMAP_ALIGN_SHIFT bits.  A lookup is a shift when all extents
- *    but the last are 1 << shift bytes long, else a bounded binary search.
+ *    low DAXFMAP_ALIGN_SHIFT bits, then the bucket words, if any, four to
+ *    an entry (a's low and high half, then b's).  A lookup is a shift when
+ *    all extents but the last are 1 << shift bytes long, else a bounded
+ *    binary search over the extents of the query's bucket.
  *  interleaved run: nextents + 1 pairs of header entries
- *    { start, ext_size } { chunk_size << 32 | nstrips,
+ *    { start, words }, { chunk_size << 32 | nstrips,
  *      strip_base << 32 | chunk_shift << 8 | strip_shift1 },
  *    (the last pair a sentinel whose start is the total), then the strips
  *    as { dev_off, len }; strip_base is the index of the extent's first
- *    strip relative to the run's base, so that a run can sit anywhere.  ext_size is min(nbytes, file_size), as V10 resolves.
- *    chunk_shift is log2(chunk_size) when that is a power of two, else 0;
- *    strip_shift1 is log2(nstrips) + 1 when nstrips is a power of two,
- *    else 0; 0 means "divide".
+ *    strip relative to the run's base, so that a run can sit anywhere.
+ *    Extent k covers [start(k), start(k + 1)): its size is
+ *    min(nbytes, file_size), as V10 resolves.  chunk_shift is
+ *    log2(chunk_size) when that is a power of two, else 0; strip_shift1
+ *    is log2(nstrips) + 1 when nstrips is a power of two, else 0; 0 means
+ *    "divide".  @words holds bucket words 2k (low half) and 2k + 1 (high
+ *    half), 0 without a bucket index.
+ *
+ * Bucket index ("radix digest"), when daxfmap_file.shift bits 8-15 hold
+ * bshift + 1: bucket b covers file offsets [b << bshift, (b + 1) << bshift)
+ * for b < nbuckets = ceil(total / 2^bshift) <= 2 * nextents; its __u32 word
+ * is the index of the extent holding offset b << bshift, with bit 31 set
+ * when that extent starts exactly there.  Word nbuckets is a sentinel,
+ * nextents | 1 << 31.  A query in bucket b searches only extents
+ * [word(b), index(b + 1) + (bit 31 of word(b + 1) ? 0 : 1)), usually one or
+ * two.  Readers treat a word outside the run, or a range outside
+ * [0, nextents], as a run being rewritten (DAXFMAP_E_LIMIT).
  */
 struct daxfmap_digest_ent {
 	__u64	a;

@@ -7,20 +7,32 @@
 
 #include "libdaxfmap/fmap_gen.hpp"
 #include "libdaxfmap_bpf/differential.hpp"
+#include "libdaxfmap_bpf/layouts.hpp"
 
 namespace daxfmap::bench {
 
-uint32_t pool_entries_for(const std::vector<const Fmap *> &fmaps)
+uint32_t pool_entries_for(bpf::Strategy s, const std::vector<const Fmap *> &fmaps)
 {
+	// What the strategy's compiler lays out, so that the memory scenario's
+	// figure is what a file needs; an fmap it refuses gets a bound that
+	// holds either pool layout (the upsert then says why it is refused).
 	uint64_t n = 64;
-	for (const Fmap *f : fmaps)
-		n += f->range_count() + 2 * f->extent_count() + 2;
+	for (const Fmap *f : fmaps) {
+		uint64_t need = f->range_count() + 2 * f->extent_count() + 2;
+		if (s == bpf::Strategy::Flat)
+			if (auto run = bpf::compile_flat(*f))
+				need = run->file.nentries;
+		if (s == bpf::Strategy::Digest)
+			if (auto run = bpf::compile_digest(*f))
+				need = run->file.nentries;
+		n += need;
+	}
 	return static_cast<uint32_t>(std::min<uint64_t>(n, UINT32_MAX));
 }
 
 Result<std::unique_ptr<bpf::Resolver>> fitted_resolver(bpf::Strategy s, const Fmap &f, uint32_t extra_pool)
 {
-	auto r = bpf::make_resolver(s, {.max_files = 1, .pool_entries = pool_entries_for({&f}) + extra_pool});
+	auto r = bpf::make_resolver(s, {.max_files = 1, .pool_entries = pool_entries_for(s, {&f}) + extra_pool});
 	if (!r)
 		return r.error();
 	if (auto d = (*r)->set_devices(bpf::devices_for({f})); !d)

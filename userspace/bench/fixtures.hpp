@@ -13,8 +13,9 @@
 
 namespace daxfmap::bench {
 
-// Pool entries any pool strategy needs for these fmaps (with a little slack).
-uint32_t pool_entries_for(const std::vector<const Fmap *> &fmaps);
+// Pool entries strategy s (flat or digest) lays these fmaps out in, plus a
+// little slack.
+uint32_t pool_entries_for(bpf::Strategy s, const std::vector<const Fmap *> &fmaps);
 
 // A resolver of strategy s holding `f` as file 0 (devices sized to fit);
 // extra_pool leaves room for further runs (swaps).

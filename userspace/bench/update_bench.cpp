@@ -41,7 +41,7 @@ std::vector<Row> run_update(const Config &c)
 				swap.metric = "us_per_swap";
 				swap.unit = "us";
 				// Room for two runs of each fmap: the live one and the next.
-				auto r = fitted_resolver(s, a, 2 * pool_entries_for({&a, &b}));
+				auto r = fitted_resolver(s, a, 2 * pool_entries_for(s, {&a, &b}));
 				if (!r) {
 					load.note = swap.note = "refused: " + r.error().message();
 					rows.push_back(load);

@@ -52,6 +52,43 @@ uint32_t log2_exact(uint64_t v)
 	return static_cast<uint32_t>(std::countr_zero(v));
 }
 
+// Bucket words of the digest's radix index (uapi: struct daxfmap_digest_ent).
+constexpr uint32_t kBucketExact = 1u << 31;
+
+struct Buckets {
+	uint32_t shift1 = 0;        // log2(bucket size) + 1; 0 = no index
+	std::vector<uint32_t> words; // nbuckets + 1, the last a sentinel
+};
+
+// The index over starts[0..n] (starts[n] = the total): bucket b covers
+// [b << bs, (b + 1) << bs) and holds the index of the last extent whose
+// start is <= b << bs, with kBucketExact when that start is b << bs; the
+// sentinel word nbuckets is n | kBucketExact.  bs is the smallest shift
+// that keeps nbuckets <= max_buckets; a finer bucket never overlaps more
+// extents, so it minimises the widest bucket.  One extent needs no index.
+Buckets digest_buckets(const std::vector<uint64_t> &starts, uint64_t max_buckets)
+{
+	Buckets bk;
+	const uint64_t n = starts.size() - 1, total = starts[n];
+	if (n < 2 || total == 0 || max_buckets == 0)
+		return bk;
+	uint32_t bs = 0;
+	while (((total - 1) >> bs) + 1 > max_buckets)
+		bs++;
+	const uint64_t nbuckets = ((total - 1) >> bs) + 1;
+	bk.shift1 = bs + 1;
+	bk.words.reserve(nbuckets + 1);
+	uint64_t k = 0;
+	for (uint64_t b = 0; b < nbuckets; b++) {
+		const uint64_t x = b << bs;
+		while (k + 1 < n && starts[k + 1] <= x)
+			k++;
+		bk.words.push_back(static_cast<uint32_t>(k) | (starts[k] == x ? kBucketExact : 0));
+	}
+	bk.words.push_back(static_cast<uint32_t>(n) | kBucketExact);
+	return bk;
+}
+
 } // namespace
 
 Result<daxfmap_hash_fmap> compile_hash(const Fmap &fmap, uint64_t file_id, uint64_t gen)
@@ -189,6 +226,23 @@ Result<Run<daxfmap_digest_ent>> compile_digest(const Fmap &fmap)
 				   std::all_of(exts.begin(), exts.end() - 1,
 					       [l0](const SimpleExtent &e) { return e.length == l0; }));
 		run.file.shift = n == 1 ? 63 : (uniform ? log2_exact(l0) : 0);
+		if (!uniform) {
+			// Else a bucket index narrows the search: four words to an
+			// entry after the sentinel, at most 2n buckets and the run
+			// at most 2n entries (32 bytes an extent; n = 2 gets 3).
+			std::vector<uint64_t> starts(n + 1);
+			for (size_t i = 0; i <= n; i++)
+				starts[i] = run.entries[i].a;
+			const Buckets bk = digest_buckets(starts, std::min<uint64_t>(2 * n, 4 * n - 5));
+			for (size_t w = 0; w < bk.words.size(); w += 4) {
+				uint32_t q[4] = {};
+				for (size_t j = 0; j < 4 && w + j < bk.words.size(); j++)
+					q[j] = bk.words[w + j];
+				run.entries.push_back({.a = uint64_t(q[1]) << 32 | q[0],
+						       .b = uint64_t(q[3]) << 32 | q[2]});
+			}
+			run.file.shift |= bk.shift1 << 8;
+		}
 	} else {
 		const InterleavedExtents &iexts = fmap.interleaved();
 		const size_t headers = 2 * (n + 1);
@@ -208,7 +262,7 @@ Result<Run<daxfmap_digest_ent>> compile_digest(const Fmap &fmap)
 				std::has_single_bit(ie.chunk_size) ? log2_exact(ie.chunk_size) : 0;
 			const uint64_t strip_shift1 =
 				std::has_single_bit(nstrips) ? log2_exact(nstrips) + 1 : 0;
-			run.entries[2 * k] = {.a = start, .b = ext_size};
+			run.entries[2 * k] = {.a = start, .b = 0}; // .b: bucket words below
 			run.entries[2 * k + 1] = {
 				.a = uint64_t(ie.chunk_size) << 32 | nstrips,
 				.b = strip_base << 32 | chunk_shift << 8 | strip_shift1,
@@ -226,6 +280,17 @@ Result<Run<daxfmap_digest_ent>> compile_digest(const Fmap &fmap)
 		run.entries[2 * n] = {.a = start, .b = 0};
 		run.entries[2 * n + 1] = {.a = 0, .b = 0};
 		run.file.nstrips_total = static_cast<uint32_t>(nstrips_total);
+
+		// The bucket index: two words to a header pair, in the b of its
+		// first entry (an extent's size is the next pair's start minus
+		// its own), so interleaved runs need no extra entries.
+		std::vector<uint64_t> starts(n + 1);
+		for (size_t k = 0; k <= n; k++)
+			starts[k] = run.entries[2 * k].a;
+		const Buckets bk = digest_buckets(starts, 2 * n);
+		for (size_t w = 0; w < bk.words.size(); w++)
+			run.entries[2 * (w / 2)].b |= uint64_t(bk.words[w]) << (32 * (w % 2));
+		run.file.shift = bk.shift1 << 8;
 	}
 	run.file.nentries = static_cast<uint32_t>(run.entries.size());
 	return run;
