@@ -262,7 +262,7 @@ Result<std::vector<std::string>> write_plots(const std::vector<Row> &rows, const
 		std::ofstream g(script);
 		g << "set terminal svg size 800,480 dynamic enhanced font 'sans,12'\n"
 		  << "set output '" << svg << "'\n"
-		  << "set title '" << key << "' noenhanced\nset logscale x 2\nset grid\n"
+		  << "set title '" << key << "' noenhanced\nset logscale x 2\nset format x '%.0f'\nset grid\n"
 		  // Opens differ by tens of percent: a linear axis from 0 shows it.
 		  << (key == "open" ? "set yrange [0:*]\n" : "set logscale y 10\n")
 		  << "set xlabel '" << xlabel[key] << "'\nset ylabel '" << ylabel[key] << "' noenhanced\n"

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the guest tests (busybox sh).  Each check ends in one line of
+# /results/summary, "NAME: PASSED|FAILED|SKIPPED: why", which vm/run reads
+# back on the host; the test exits non-zero if any line says FAILED.
+# shellcheck shell=sh
+
+KREL=$(uname -r)
+MNT=/mnt/daxfmap
+
+result() {
+	echo "$1: $2${3:+: $3}" >>/results/summary
+	echo "DAXFMAP-VM: result $1: $2${3:+: $3}" >/dev/console
+}
+
+# check NAME CMD...: runs CMD, records PASSED or FAILED under NAME.
+check() {
+	name=$1
+	shift
+	echo "+ $*"
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		result "$name" PASSED
+		return 0
+	fi
+	result "$name" FAILED "exit status $rc of: $*"
+	return 1
+}
+
+# Steps carry the guest's uptime, to see where a slow run spends its time.
+step() { echo; echo "== [$(cut -d' ' -f1 /proc/uptime)s] $*"; }
+
+finish() {
+	! grep -q ': FAILED' /results/summary 2>/dev/null
+}
+
+# wait_for PATH [SECONDS]: module probing is asynchronous.
+wait_for() {
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt $((${2:-10} * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "$1" ]
+}
+
+# setup_devdax: /dev/dax0.0 on the NVDIMM QEMU gives us, through sysfs (no
+# ndctl).  On a backing file that already carries a device-DAX info block
+# (multi-host: guest B after guest A), the kernel finds it at probe and
+# /dev/dax0.0 appears by itself; reconfiguring would rewrite the info block,
+# so that case is left alone.
+setup_devdax() {
+	if ! wait_for /sys/bus/nd/devices/region0 10; then
+		echo "setup_devdax: no NVDIMM region (is nfit loaded, did QEMU get -device nvdimm?)"
+		return 1
+	fi
+	if wait_for /dev/dax0.0 3; then
+		echo "setup_devdax: /dev/dax0.0 found at probe (existing info block), not reconfigured"
+		return 0
+	fi
+	wait_for /sys/bus/nd/devices/namespace0.0 5 || { echo "setup_devdax: no namespace0.0"; return 1; }
+	if [ -e /sys/bus/nd/drivers/nd_pmem/namespace0.0 ]; then
+		echo namespace0.0 >/sys/bus/nd/drivers/nd_pmem/unbind || return 1
+	fi
+	seed=$(cat /sys/bus/nd/devices/region0/dax_seed)
+	d=/sys/bus/nd/devices/$seed
+	cat /proc/sys/kernel/random/uuid >"$d/uuid" &&
+		echo pmem >"$d/mode" &&
+		echo 2097152 >"$d/align" &&
+		echo namespace0.0 >"$d/namespace" &&
+		echo "$seed" >/sys/bus/nd/drivers/dax_pmem/bind || return 1
+	wait_for /dev/dax0.0 5 || { echo "setup_devdax: $seed bound, but no /dev/dax0.0"; return 1; }
+	echo "setup_devdax: /dev/dax0.0 configured ($seed, 2 MiB alignment, $(cat /sys/bus/dax/devices/dax0.0/size) bytes)"
+}
+
+# tiles MAP.json: "file_off dev_off len" for every piece of the file, by
+# the native resolver (what devio cmp reads).
+tiles() {
+	daxfmap resolve --all --json "$1" 0 | awk '
+		/"pieces":/ { p = 1 }
+		!p { next }
+		/^ *"offset":/ { gsub(/[^0-9]/, ""); o = $0 }
+		/^ *"device_offset":/ { gsub(/[^0-9]/, ""); d = $0 }
+		/^ *"length":/ && o != "" { gsub(/[^0-9]/, ""); print o, d, $0; o = "" }'
+}
+
+# probe_strategies: sets LOADED to the BPF strategies that load in this
+# kernel; each one that does not is SKIPPED by name, with the loader's
+# message, and its whole log (the verifier's among it) kept as load-S.log.
+probe_strategies() {
+	LOADED=
+	for s in hash flat digest; do
+		log=/results/load-$s.log
+		echo "+ daxfmap bpf load --instance vmprobe_$s --strategies $s"
+		if daxfmap bpf load --instance "vmprobe_$s" --strategies "$s" >"$log" 2>&1; then
+			cat "$log"
+			daxfmap bpf unload --instance "vmprobe_$s"
+			LOADED="$LOADED $s"
+		else
+			cat "$log"
+			why=$(grep -i 'daxfmap' "$log" | tail -1)
+			result "strategy $s" SKIPPED "does not load on $KREL: ${why:-$(tail -1 "$log")} (see load-$s.log)"
+		fi
+	done
+}
