@@ -4,6 +4,7 @@
 // bpf_ktime_get_ns around a bpf_loop of lookups), native in this process.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "bench/fixtures.hpp"
@@ -18,6 +19,7 @@ constexpr size_t kQueries = 4096; // one batch map's worth
 struct Subject {
 	bpf::Strategy strategy;
 	std::unique_ptr<bpf::Resolver> resolver;
+	std::vector<bpf::Query> qs; // what it is timed over
 	uint64_t iterations = 0;
 	std::vector<double> ns;
 	std::string note;
@@ -40,17 +42,19 @@ uint64_t calibrate(bpf::Resolver &r, const std::vector<bpf::Query> &qs, double t
 	}
 }
 
-// The harness's own cost per lookup: queries of length 0, which every
-// resolver refuses (BAD_LENGTH) before it reads a map.  What is left of a
-// strategy's figure after this is the lookup itself; a fault hook that calls
-// the resolver directly pays no bpf_loop callback or batch-slot read.
-std::vector<Row> empty_lookups(const Config &c)
+// n queries of the pattern measured, spread over the whole file.
+using QueryMaker = std::function<std::vector<bpf::Query>(size_t n)>;
+
+// Every strategy's resolver holding f, timed: c.repeats runs each, the
+// strategies in turn inside every repeat, so that a noisy machine moves them
+// alike.  A repeat cycles over kQueries queries; a strategy too slow to make
+// that many lookups in one repeat gets as many queries as it makes, still
+// spread over the whole file, so that a slow walk is not timed on the
+// file's first extents only.  Rows of `proto` with value and ratio to
+// native filled in.
+std::vector<Row> measure(const Config &c, const Fmap &f, const QueryMaker &queries, const Row &proto)
 {
-	std::vector<Row> rows;
-	const Fmap f = bench_fmap(Layout::SimplePow2, 1, c.seed, nullptr);
-	auto qs = page_queries(f, kQueries, false, c.seed);
-	for (bpf::Query &q : qs)
-		q.length = 0;
+	const std::vector<bpf::Query> all = queries(kQueries);
 	std::vector<Subject> subjects;
 	for (bpf::Strategy s : c.strategies) {
 		Subject sub{.strategy = s};
@@ -58,24 +62,34 @@ std::vector<Row> empty_lookups(const Config &c)
 			sub.note = "refused: " + r.error().message();
 		else {
 			sub.resolver = std::move(*r);
-			sub.iterations = calibrate(*sub.resolver, qs, c.target_ms);
+			sub.iterations = calibrate(*sub.resolver, all, c.target_ms);
+			sub.qs = sub.iterations < all.size() ? queries(sub.iterations) : all;
 		}
 		subjects.push_back(std::move(sub));
 	}
-	progress(c.progress, "resolve: the harness's cost (empty lookups)");
 	for (unsigned rep = 0; rep < c.repeats; rep++)
-		for (Subject &sub : subjects)
-			if (sub.resolver)
-				if (auto t = sub.resolver->timed(qs, sub.iterations); t)
-					sub.ns.push_back(double(t->elapsed_ns) / double(sub.iterations));
+		for (Subject &sub : subjects) {
+			if (!sub.resolver)
+				continue;
+			auto t = sub.resolver->timed(sub.qs, sub.iterations);
+			if (!t) {
+				sub.note = "failed: " + t.error().message();
+				sub.resolver.reset();
+				continue;
+			}
+			sub.ns.push_back(double(t->elapsed_ns) / double(sub.iterations));
+		}
 	double native = NAN;
 	for (const Subject &sub : subjects)
 		if (sub.strategy == bpf::Strategy::Native && !sub.ns.empty())
 			native = summarize(sub.ns).median;
+	std::vector<Row> rows;
 	for (const Subject &sub : subjects) {
-		Row row{.scenario = "resolve", .strategy = std::string(bpf::strategy_name(sub.strategy)),
-			.layout = "-", .extents = 0, .pattern = "length 0", .metric = "ns_per_empty_lookup",
-			.unit = "ns", .iterations = sub.iterations, .note = sub.note};
+		Row row = proto;
+		row.strategy = std::string(bpf::strategy_name(sub.strategy));
+		row.iterations = sub.iterations;
+		if (!sub.note.empty())
+			row.note = sub.note;
 		if (!sub.ns.empty()) {
 			row.value = summarize(sub.ns);
 			row.ratio = row.value.median / native;
@@ -83,6 +97,24 @@ std::vector<Row> empty_lookups(const Config &c)
 		rows.push_back(std::move(row));
 	}
 	return rows;
+}
+
+// The harness's own cost per lookup: queries of length 0, which every
+// resolver refuses (BAD_LENGTH) before it reads a map.  What is left of a
+// strategy's figure after this is the lookup itself; a fault hook that calls
+// the resolver directly pays no bpf_loop callback or batch-slot read.
+std::vector<Row> empty_lookups(const Config &c)
+{
+	const Fmap f = bench_fmap(Layout::SimplePow2, 1, c.seed, nullptr);
+	auto empty = [&](size_t n) {
+		auto qs = page_queries(f, n, false, c.seed);
+		for (bpf::Query &q : qs)
+			q.length = 0;
+		return qs;
+	};
+	progress(c.progress, "resolve: the harness's cost (empty lookups)");
+	return measure(c, f, empty, {.scenario = "resolve", .layout = "-", .extents = 0, .pattern = "length 0",
+				  .metric = "ns_per_empty_lookup", .unit = "ns"});
 }
 
 } // namespace
@@ -95,56 +127,16 @@ std::vector<Row> run_resolve(const Config &c)
 			std::string cap;
 			const Fmap f = bench_fmap(layout, n, c.seed + n, &cap);
 			for (bool random : {false, true}) {
-				const auto qs = page_queries(f, kQueries, random, c.seed);
-				std::vector<Subject> subjects;
-				for (bpf::Strategy s : c.strategies) {
-					Subject sub{.strategy = s};
-					auto r = fitted_resolver(s, f);
-					if (!r)
-						sub.note = "refused: " + r.error().message();
-					else {
-						sub.resolver = std::move(*r);
-						sub.iterations = calibrate(*sub.resolver, qs, c.target_ms);
-					}
-					subjects.push_back(std::move(sub));
-				}
 				progress(c.progress, "resolve " + std::string(layout_name(layout)) + " " +
 							     std::to_string(f.extent_count()) + " extents, " +
 							     (random ? "random" : "sequential"));
-				// Interleave the strategies inside each repeat.
-				for (unsigned rep = 0; rep < c.repeats; rep++)
-					for (Subject &sub : subjects) {
-						if (!sub.resolver)
-							continue;
-						auto t = sub.resolver->timed(qs, sub.iterations);
-						if (!t) {
-							sub.note = "failed: " + t.error().message();
-							sub.resolver.reset();
-							continue;
-						}
-						sub.ns.push_back(double(t->elapsed_ns) / double(sub.iterations));
-					}
-				double native = NAN;
-				for (const Subject &sub : subjects)
-					if (sub.strategy == bpf::Strategy::Native && !sub.ns.empty())
-						native = summarize(sub.ns).median;
-				for (const Subject &sub : subjects) {
-					Row row{.scenario = "resolve",
-						.strategy = std::string(bpf::strategy_name(sub.strategy)),
-						.layout = std::string(layout_name(layout)),
-						.extents = static_cast<uint32_t>(f.extent_count()),
-						.ranges = f.range_count(),
-						.pattern = random ? "random" : "sequential",
-						.metric = "ns_per_lookup",
-						.unit = "ns",
-						.iterations = sub.iterations,
-						.note = sub.note.empty() ? cap : sub.note};
-					if (!sub.ns.empty()) {
-						row.value = summarize(sub.ns);
-						row.ratio = row.value.median / native;
-					}
-					rows.push_back(std::move(row));
-				}
+				auto qs = [&](size_t count) { return page_queries(f, count, random, c.seed); };
+				auto r = measure(c, f, qs,
+						 {.scenario = "resolve", .layout = std::string(layout_name(layout)),
+						  .extents = static_cast<uint32_t>(f.extent_count()),
+						  .ranges = f.range_count(), .pattern = random ? "random" : "sequential",
+						  .metric = "ns_per_lookup", .unit = "ns", .note = cap});
+				rows.insert(rows.end(), r.begin(), r.end());
 			}
 		}
 	}
