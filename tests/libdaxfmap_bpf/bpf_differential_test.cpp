@@ -353,7 +353,7 @@ TEST_F(BpfDifferential, BucketIndexOnVeryUnevenSimpleExtentsMatchesNative)
 		s.files.push_back(uneven_simple(units));
 	}
 	// Mostly 2 MiB with rare extents of up to 64 GiB, as the bench's.
-	for (int i = 0; i < 30; i++)
+	for (uint32_t i = 0; i < 30; i++)
 		s.files.push_back(gen::random_fmap(rng, {.layout = gen::Layout::Simple,
 							 .min_extents = 9, .max_extents = 5000,
 							 .devices = 6, .lengths = gen::Lengths::Mixed,
@@ -369,7 +369,7 @@ TEST_F(BpfDifferential, BucketIndexOnManyInterleavedExtentsMatchesNative)
 {
 	DiffSetup s;
 	gen::Rng rng(43);
-	for (int i = 0; i < 24; i++)
+	for (uint32_t i = 0; i < 24; i++)
 		s.files.push_back(gen::random_fmap(rng, {.layout = gen::Layout::Interleaved,
 							 .min_extents = 9, .max_extents = 5000,
 							 .max_strips = 1 + i % 6, .devices = 6,
