@@ -177,6 +177,11 @@ TEST_F(PeerDaemonTest, MessagePathNegotiatesAndServesTheFileSystemsFmaps)
 	ASSERT_TRUE(init) << init.error().message() << "\n" << slurp(log_);
 	EXPECT_TRUE(init->dax_fmap) << "daxfmapd did not accept FUSE_DAX_FMAP:\n" << slurp(log_);
 	EXPECT_EQ(init->major, 7u);
+	// The daemon reports the path once its INIT reply is out: by now, or soon.
+	std::string log;
+	for (int i = 0; i < 200 && (log = slurp(log_)).find("path in force") == std::string::npos; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	EXPECT_NE(log.find("path in force: message"), std::string::npos) << log;
 
 	const uint64_t simple = make_file("simple", "size=6291456");
 	const uint64_t striped = make_file("striped", "size=16777216,strips=4,chunk=2097152");

@@ -204,23 +204,25 @@ Result<std::vector<BenchFile>> make_files(const std::string &mnt, std::ostream *
 		files.push_back(std::move(*f));
 	}
 	progress(prog, "open: filling the device to fragment it");
+	// One 2 MiB file: true if made, false when the device is full.
+	auto unit_file = [](const std::string &path) -> Result<bool> {
+		auto fd = daemon::create_allocated(path, 0644, daemon::allocate_spec(kUnit, 0, 0));
+		if (!fd)
+			return fd.error().errnum == ENOSPC ? Result<bool>(false) : Result<bool>(fd.error());
+		::close(*fd);
+		return true;
+	};
 	std::vector<std::string> holes;
 	for (unsigned i = 0;; i++) {
-		std::string hole = mnt + "/hole" + std::to_string(i), keep = mnt + "/keep" + std::to_string(i);
-		auto h = daemon::create_allocated(hole, 0644, daemon::allocate_spec(kUnit, 0, 0));
-		if (!h) {
-			if (h.error().errnum == ENOSPC)
-				break;
+		const std::string hole = mnt + "/hole" + std::to_string(i);
+		auto h = unit_file(hole);
+		if (!h)
 			return h.error();
-		}
-		::close(*h);
-		auto k = daemon::create_allocated(keep, 0644, daemon::allocate_spec(kUnit, 0, 0));
-		if (!k) {
-			if (k.error().errnum == ENOSPC)
-				break;
+		auto k = *h ? unit_file(mnt + "/keep" + std::to_string(i)) : Result<bool>(false);
+		if (!k)
 			return k.error();
-		}
-		::close(*k);
+		if (!*k)
+			break;
 		holes.push_back(hole);
 	}
 	if (holes.size() < 34)

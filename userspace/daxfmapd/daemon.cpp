@@ -85,6 +85,51 @@ public:
 		return DaxdevReply{.index = 0, .name = fs_.device().path()};
 	}
 
+	// After the INIT reply: the path in force, the report to whoever
+	// started us (the ready pipe, else the log), and detaching.  An INIT
+	// that failed gets no report, so that the starter sees the daemon exit.
+	void init_replied(bool ok)
+	{
+		Server &s = *this;
+		if (!ok) {
+			s.say("the INIT reply failed: no mount");
+			if (s.opts_.ready_fd >= 0)
+				::close(s.opts_.ready_fd);
+			return;
+		}
+		s.in_force_ = decide_path(s.hook_, s.hook_why_, s.path_.kernel_offered(), s.opts_.message_path,
+					  s.path_.negotiated());
+		const std::string r = s.report();
+		if (s.opts_.ready_fd < 0) {
+			std::lock_guard lock(s.log_mu_);
+			s.log_ << r << std::flush;
+		} else {
+			// Whoever started us waits for this, then for EOF.
+			for (size_t off = 0; off < r.size();) {
+				ssize_t n = ::write(s.opts_.ready_fd, r.data() + off, r.size() - off);
+				if (n <= 0 && errno != EINTR)
+					break;
+				off += n > 0 ? static_cast<size_t>(n) : 0;
+			}
+			::close(s.opts_.ready_fd);
+		}
+		if (s.opts_.background) {
+			// Detached from the terminal of whoever mounted: log to the file
+			// asked for, else nowhere.
+			int fd = s.opts_.log_path.empty()
+				? ::open("/dev/null", O_RDWR | O_CLOEXEC)
+				: ::open(s.opts_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				::dup2(fd, STDOUT_FILENO);
+				::dup2(fd, STDERR_FILENO);
+				::close(fd);
+			}
+			// Keep no directory of whoever started us busy.
+			if (::chdir("/") != 0)
+				s.say(std::string("chdir /: ") + std::strerror(errno));
+		}
+	}
+
 	// The mount report: what the mount line and the ready pipe say.
 	std::string report() const
 	{
@@ -147,45 +192,16 @@ int err_of(const Error &e)
 	return e.errnum > 0 ? e.errnum : EIO;
 }
 
-void op_init(void *userdata, fuse_conn_info *conn)
+void op_init(void *, fuse_conn_info *conn)
 {
-	Server &s = *static_cast<Server *>(static_cast<SessionData *>(userdata)->fs);
 	conn->max_write = kMaxIo;
 	conn->max_read = kMaxIo;
 	conn->max_readahead = std::min<unsigned>(conn->max_readahead, kMaxIo);
 	// Page-cache I/O (mmap must work); write-through, so that a write that
 	// returned is on the device even if the daemon dies next.
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-	s.in_force_ = decide_path(s.hook_, s.hook_why_, s.path_.kernel_offered(), s.opts_.message_path);
-	const std::string r = s.report();
-	if (s.opts_.ready_fd < 0) {
-		std::lock_guard lock(s.log_mu_);
-		s.log_ << r << std::flush;
-	} else {
-		// Whoever started us waits for this, then for EOF.
-		for (size_t off = 0; off < r.size();) {
-			ssize_t n = ::write(s.opts_.ready_fd, r.data() + off, r.size() - off);
-			if (n <= 0 && errno != EINTR)
-				break;
-			off += n > 0 ? static_cast<size_t>(n) : 0;
-		}
-		::close(s.opts_.ready_fd);
-	}
-	if (s.opts_.background) {
-		// Detached from the terminal of whoever mounted: log to the file
-		// asked for, else nowhere.
-		int fd = s.opts_.log_path.empty()
-			? ::open("/dev/null", O_RDWR | O_CLOEXEC)
-			: ::open(s.opts_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			::dup2(fd, STDOUT_FILENO);
-			::dup2(fd, STDERR_FILENO);
-			::close(fd);
-		}
-		// Keep no directory of whoever started us busy.
-		if (::chdir("/") != 0)
-			s.say(std::string("chdir /: ") + std::strerror(errno));
-	}
+	// The path in force is reported once the INIT reply is out
+	// (Server::init_replied), when it is known.
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -723,6 +739,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 	}
 
 	SessionData sd{&s.path_, &s};
+	s.path_.on_init_reply([&s](bool ok) { s.init_replied(ok); });
 	const fuse_lowlevel_ops ops = make_ops();
 	// libfuse insists that init() and the session agree on max_read.
 	const std::string max_read = "max_read=" + std::to_string(kMaxIo);

@@ -122,13 +122,29 @@ ssize_t MessagePath::read(int fd, void *buf, size_t len)
 
 ssize_t MessagePath::writev(int fd, struct iovec *iov, int count)
 {
-	if (!negotiated_ || count < 1 || iov[0].iov_len < sizeof(fuse_out_header))
+	fuse_out_header h{};
+	if (!init_seen_ || init_replied_ || count < 1 || iov[0].iov_len < sizeof(h))
 		return ::writev(fd, iov, count);
-	fuse_out_header h;
 	std::memcpy(&h, iov[0].iov_base, sizeof(h));
 	if (h.unique != init_unique_)
 		return ::writev(fd, iov, count);
-	if (h.error != 0) {
+	const ssize_t r = write_init_reply(fd, iov, count, h.error);
+	init_replied_ = true;
+	if (r < 0)
+		negotiated_ = false;
+	if (init_reply_cb_) {
+		const int err = errno;
+		init_reply_cb_(r >= 0 && h.error == 0);
+		errno = err;
+	}
+	return r;
+}
+
+ssize_t MessagePath::write_init_reply(int fd, struct iovec *iov, int count, int32_t reply_error)
+{
+	if (!negotiated_)
+		return ::writev(fd, iov, count);
+	if (reply_error != 0) {
 		negotiated_ = false; // libfuse refused INIT: nothing is in force
 		return ::writev(fd, iov, count);
 	}

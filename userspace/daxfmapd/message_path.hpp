@@ -58,6 +58,9 @@ public:
 	ssize_t read(int fd, void *buf, size_t len);
 	// Writev hook body: patches the INIT reply.
 	ssize_t writev(int fd, struct iovec *iov, int count);
+	// Called once the INIT reply has been written (ok) or failed to be
+	// (INIT refused, or the write failed): only then is the path known.
+	void on_init_reply(std::function<void(bool ok)> f) { init_reply_cb_ = std::move(f); }
 
 	// Set once INIT has been seen.
 	bool init_seen() const { return init_seen_.load(); }
@@ -78,6 +81,9 @@ private:
 	MessageSource source_;
 	std::atomic<bool> init_seen_{false}, offered_{false}, negotiated_{false};
 	std::atomic<uint64_t> init_unique_{0};
+	std::atomic<bool> init_replied_{false};
+	std::function<void(bool ok)> init_reply_cb_;
+	ssize_t write_init_reply(int fd, struct iovec *iov, int count, int32_t reply_error);
 	std::atomic<uint64_t> fmaps_{0}, daxdevs_{0};
 };
 

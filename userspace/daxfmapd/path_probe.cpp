@@ -31,12 +31,14 @@ std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::strin
 }
 
 PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled)
+			bool kernel_offered, bool message_enabled, bool negotiated)
 {
 	if (hook)
 		return {"bpf-hook", "the kernel has a BPF fmap hook (struct " + *hook + ")"};
-	if (kernel_offered && message_enabled)
+	if (kernel_offered && message_enabled && negotiated)
 		return {"message", hook_why + "; the kernel offered FUSE_DAX_FMAP (flags2 bit 11) at INIT and it was accepted"};
+	if (kernel_offered && message_enabled)
+		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but the INIT reply did not accept it (INIT failed, or a reply without flags2)"};
 	if (kernel_offered)
 		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but --message-path off declined it"};
 	return {"plain", hook_why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};

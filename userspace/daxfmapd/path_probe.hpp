@@ -17,9 +17,10 @@ struct PathInForce {
 // nullopt also when the BTF cannot be read (`why` says so).
 std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::string &why);
 
-// The decision: a BPF hook if the kernel has one, else the message path if
-// INIT offered FUSE_DAX_FMAP and it is enabled, else plain FUSE.
+// The decision, once the INIT reply is out: a BPF hook if the kernel has
+// one, else the message path if INIT offered FUSE_DAX_FMAP, it is enabled
+// and the reply accepted it (negotiated), else plain FUSE.
 PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled);
+			bool kernel_offered, bool message_enabled, bool negotiated);
 
 } // namespace daxfmap::daemon
