@@ -2,6 +2,7 @@
 #include "libdaxfmap_fs/filesystem.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -340,6 +341,24 @@ Result<Ino> FileSystem::insert_node(Ino parent, std::string_view name, NewNode n
 	return *ino;
 }
 
+Result<const FileSystem::Node *> FileSystem::file_node(Ino ino) const
+{
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
+	if (n->dir)
+		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	return n;
+}
+
+Result<FileSystem::Node *> FileSystem::file_node(Ino ino)
+{
+	auto n = std::as_const(*this).file_node(ino);
+	if (!n)
+		return n.error();
+	return const_cast<Node *>(*n);
+}
+
 const FileSystem::Node *FileSystem::node(Ino ino) const
 {
 	return ino < nodes_.size() ? nodes_[ino].get() : nullptr;
@@ -520,11 +539,10 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	std::unique_lock lock(mu_);
 	if (auto ok = check_writable(); !ok)
 		return ok.error();
-	Node *n = node(ino);
-	if (!n)
-		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
-	if (n->dir)
-		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	Node *n = *found;
 	if (n->size != 0 || !fmap_empty(n->fmap))
 		return err(EINVAL, "\"" + path_locked(ino) + "\"",
 			   "an empty file (files get their space once)",
@@ -615,11 +633,10 @@ Result<void> FileSystem::rename(Ino, std::string_view name, Ino, std::string_vie
 Result<size_t> FileSystem::read(Ino ino, uint64_t off, std::span<uint8_t> buf) const
 {
 	std::shared_lock lock(mu_);
-	const Node *n = node(ino);
-	if (!n)
-		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
-	if (n->dir)
-		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	const Node *n = *found;
 	if (off >= n->size || buf.empty())
 		return size_t{0};
 	uint64_t want = std::min<uint64_t>(buf.size(), n->size - off);
@@ -641,11 +658,10 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 	std::shared_lock lock(mu_);
 	if (auto ok = check_writable(); !ok)
 		return ok.error();
-	const Node *n = node(ino);
-	if (!n)
-		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
-	if (n->dir)
-		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	const Node *n = *found;
 	if (buf.empty())
 		return size_t{0};
 	if (off > n->size || buf.size() > n->size - off)
@@ -681,11 +697,10 @@ Result<void> FileSystem::fsync(Ino ino) const
 Result<Fmap> FileSystem::fmap(Ino ino) const
 {
 	std::shared_lock lock(mu_);
-	const Node *n = node(ino);
-	if (!n)
-		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
-	if (n->dir)
-		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	const Node *n = *found;
 	return n->fmap;
 }
 

@@ -201,6 +201,9 @@ private:
 	void free_ino(Ino ino);
 	const Node *node(Ino ino) const;
 	Node *node(Ino ino);
+	// ino's node if it is a regular file; else ENOENT or EISDIR naming it.
+	Result<const Node *> file_node(Ino ino) const;
+	Result<Node *> file_node(Ino ino);
 	Result<Ino> child(Ino parent, std::string_view name) const;
 	std::string path_locked(Ino ino) const;
 	// Under mu_: the log path of a new entry `name` in `parent`, once the
