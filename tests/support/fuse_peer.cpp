@@ -207,18 +207,26 @@ void FusePeer::close()
 	fd_ = -1;
 }
 
-Result<void> FusePeer::send_message(std::span<const uint8_t> header, std::span<const uint8_t> args)
+Result<short> FusePeer::wait_for(short events)
 {
-	if (fd_ < 0)
-		return sys_error("send", EBADF);
-	pollfd p{.fd = fd_, .events = POLLOUT};
+	pollfd p{.fd = fd_, .events = events};
 	int n;
 	do
 		n = ::poll(&p, 1, int(opts_.timeout.count()));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return sys_error("poll", errno);
-	if (n == 0)
+	return n == 0 ? short{0} : p.revents;
+}
+
+Result<void> FusePeer::send_message(std::span<const uint8_t> header, std::span<const uint8_t> args)
+{
+	if (fd_ < 0)
+		return sys_error("send", EBADF);
+	auto ready = wait_for(POLLOUT);
+	if (!ready)
+		return ready.error();
+	if (*ready == 0)
 		return Error{.errnum = ETIMEDOUT, .field = "send",
 			     .found = "the server took no request for " +
 				      std::to_string(opts_.timeout.count()) + " ms"};
@@ -245,18 +253,15 @@ Result<Bytes> FusePeer::receive_message(const std::string &what)
 {
 	if (fd_ < 0)
 		return sys_error("receive", EBADF);
-	pollfd p{.fd = fd_, .events = POLLIN};
-	int n;
-	do
-		n = ::poll(&p, 1, int(opts_.timeout.count()));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return sys_error("poll", errno);
-	if (n == 0)
+	auto ready = wait_for(POLLIN);
+	if (!ready)
+		return ready.error();
+	const short revents = *ready;
+	if (revents == 0)
 		return Error{.errnum = ETIMEDOUT, .field = what,
 			     .expected = "a reply within " + std::to_string(opts_.timeout.count()) + " ms",
 			     .found = "none"};
-	if (!(p.revents & POLLIN))
+	if (!(revents & POLLIN))
 		return Error{.errnum = ECONNRESET, .field = what, .expected = "a reply",
 			     .found = "the server closed the connection"};
 	// The real size, however big, so that nothing is silently truncated.
@@ -278,7 +283,7 @@ Result<Bytes> FusePeer::receive_message(const std::string &what)
 		return sys_error("recv", errno);
 	// A zero-length read is the end of the connection when the other end is
 	// gone; otherwise it is an empty message (caught as a short header).
-	if (r == 0 && (p.revents & (POLLHUP | POLLRDHUP)))
+	if (r == 0 && (revents & (POLLHUP | POLLRDHUP)))
 		return Error{.errnum = ECONNRESET, .field = what, .expected = "a reply",
 			     .found = "the server closed the connection"};
 	buf.resize(size_t(r));

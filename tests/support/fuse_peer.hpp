@@ -211,6 +211,9 @@ private:
 		uint64_t nodeid;
 	};
 
+	// Waits up to the timeout for `events` on the socket: the revents, or 0
+	// on timeout.
+	Result<short> wait_for(short events);
 	Result<void> send_message(std::span<const uint8_t> header, std::span<const uint8_t> args);
 	// One message off the socket, with the timeout; `what` names the
 	// request waited for, for the error.
