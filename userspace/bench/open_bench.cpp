@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -155,11 +156,6 @@ private:
 	uint64_t size_ = 0;
 };
 
-Error fail(const std::string &what, const std::string &found)
-{
-	return Error{.errnum = EIO, .field = what, .expected = "the same bytes as a plain read", .found = found};
-}
-
 Result<BenchFile> make_file(const std::string &mnt, const std::string &name, uint64_t size, uint32_t strips)
 {
 	BenchFile f{.name = name, .layout = strips ? "interleaved" : "simple", .path = mnt + "/" + name};
@@ -267,8 +263,12 @@ Result<int> open_ro(const BenchFile &f)
 
 Result<void> dax_load(const DeviceView &dev, const Resolution &r, const std::string &path, uint8_t *page)
 {
-	if (!r.ok() || r.length < kPage || r.device != 0 || r.device_offset > dev.size() - kPage)
-		return fail(path, "a resolution that is not a whole page of device 0");
+	if (!r.ok() || r.length < kPage || r.device != 0 || r.device_offset > dev.size() - kPage) {
+		std::ostringstream found;
+		found << r;
+		return Error{.errnum = EIO, .field = path,
+			     .expected = "offset 0 resolved to a whole page of device 0", .found = found.str()};
+	}
 	std::memcpy(page, dev.base() + r.device_offset, kPage);
 	return {};
 }

@@ -90,35 +90,34 @@ public:
 	// that failed gets no report, so that the starter sees the daemon exit.
 	void init_replied(bool ok)
 	{
-		Server &s = *this;
 		if (!ok) {
-			s.say("the INIT reply failed: no mount");
-			if (s.opts_.ready_fd >= 0)
-				::close(s.opts_.ready_fd);
+			say("the INIT reply failed: no mount");
+			if (opts_.ready_fd >= 0)
+				::close(opts_.ready_fd);
 			return;
 		}
-		s.in_force_ = decide_path(s.hook_, s.hook_why_, s.path_.kernel_offered(), s.opts_.message_path,
-					  s.path_.negotiated());
-		const std::string r = s.report();
-		if (s.opts_.ready_fd < 0) {
-			std::lock_guard lock(s.log_mu_);
-			s.log_ << r << std::flush;
+		in_force_ = decide_path(hook_, hook_why_, path_.kernel_offered(), opts_.message_path,
+					  path_.negotiated());
+		const std::string r = report();
+		if (opts_.ready_fd < 0) {
+			std::lock_guard lock(log_mu_);
+			log_ << r << std::flush;
 		} else {
 			// Whoever started us waits for this, then for EOF.
 			for (size_t off = 0; off < r.size();) {
-				ssize_t n = ::write(s.opts_.ready_fd, r.data() + off, r.size() - off);
+				ssize_t n = ::write(opts_.ready_fd, r.data() + off, r.size() - off);
 				if (n <= 0 && errno != EINTR)
 					break;
 				off += n > 0 ? static_cast<size_t>(n) : 0;
 			}
-			::close(s.opts_.ready_fd);
+			::close(opts_.ready_fd);
 		}
-		if (s.opts_.background) {
+		if (opts_.background) {
 			// Detached from the terminal of whoever mounted: log to the file
 			// asked for, else nowhere.
-			int fd = s.opts_.log_path.empty()
+			int fd = opts_.log_path.empty()
 				? ::open("/dev/null", O_RDWR | O_CLOEXEC)
-				: ::open(s.opts_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+				: ::open(opts_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 			if (fd >= 0) {
 				::dup2(fd, STDOUT_FILENO);
 				::dup2(fd, STDERR_FILENO);
@@ -126,7 +125,7 @@ public:
 			}
 			// Keep no directory of whoever started us busy.
 			if (::chdir("/") != 0)
-				s.say(std::string("chdir /: ") + std::strerror(errno));
+				say(std::string("chdir /: ") + std::strerror(errno));
 		}
 	}
 
