@@ -416,7 +416,7 @@ TEST(Mount, CorruptMidLogEntryMountsReadOnlyWithAReport)
 	EXPECT_TRUE(fs->read_only());
 	const auto &rep = fs->replay_report();
 	ASSERT_TRUE(rep.damage);
-	EXPECT_TRUE(rep.damage->followed_by_entries);
+	EXPECT_TRUE(rep.damage->corrupt);
 	EXPECT_EQ(rep.damage->offset, b_offset);
 	EXPECT_EQ(rep.entries, 1u);
 	EXPECT_TRUE(fs->lookup(kRootIno, "a"));
@@ -432,49 +432,55 @@ TEST(Mount, CorruptMidLogEntryMountsReadOnlyWithAReport)
 	auto report = fsck(fs->device());
 	ASSERT_TRUE(report);
 	EXPECT_FALSE(report->clean());
-	EXPECT_TRUE(report->damage && report->damage->followed_by_entries);
+	EXPECT_TRUE(report->damage && report->damage->corrupt);
 }
 
 TEST(Mount, TornTailCreateIsDroppedAndTheFileSystemStaysWritable)
 {
-	TempDevice t(64 * MiB);
-	uint64_t torn_at = 0;
-	{
-		auto fs = t.mkfs_and_mount();
-		ASSERT_TRUE(fs->create_file(kRootIno, "a", 0644, 0, 0, 2 * MiB));
-		torn_at = fs->statfs().log_used;
-	}
-	{
-		// A create interrupted after its payload and half its header.
-		Fmap f;
-		f.file_size = 2 * MiB;
-		f.extents = SimpleExtents{{.device = 0, .offset = 12 * MiB, .length = 2 * MiB}};
-		auto e = encode_entry(FileRecordEntry{.path = "torn", .size = 2 * MiB, .fmap = f}, 2);
-		ASSERT_TRUE(e);
-		auto d = t.open();
-		std::memcpy(d->base() + kLogOffset + torn_at, e->data(), e->size());
-		std::memset(d->base() + kLogOffset + torn_at, 0, 16);
-	}
-	{
+	Fmap f;
+	f.file_size = 2 * MiB;
+	f.extents = SimpleExtents{{.device = 0, .offset = 12 * MiB, .length = 2 * MiB}};
+	auto e = encode_entry(FileRecordEntry{.path = "torn", .size = 2 * MiB, .fmap = f}, 2);
+	ASSERT_TRUE(e);
+	// A create interrupted with its header and part of its payload on the
+	// media, or with all of it but not its commit.
+	for (size_t keep : {sizeof(LogEntryHeader) + 20, e->size()}) {
+		SCOPED_TRACE(std::to_string(keep) + " bytes of the entry");
+		TempDevice t(64 * MiB);
+		uint64_t torn_at = 0;
+		{
+			auto fs = t.mkfs_and_mount();
+			ASSERT_TRUE(fs->create_file(kRootIno, "a", 0644, 0, 0, 2 * MiB));
+			torn_at = fs->statfs().log_used;
+		}
+		std::memcpy(t.open()->base() + kLogOffset + torn_at, e->data(), keep);
+		{
+			auto fs = t.mount();
+			ASSERT_TRUE(fs);
+			EXPECT_FALSE(fs->read_only());
+			ASSERT_TRUE(fs->replay_report().damage);
+			EXPECT_FALSE(fs->replay_report().damage->corrupt);
+			EXPECT_FALSE(fs->lookup(kRootIno, "torn"));
+			auto rep = fsck(fs->device());
+			ASSERT_TRUE(rep);
+			EXPECT_TRUE(rep->clean()) << rep->problems.front().message();
+			EXPECT_EQ(rep->warnings.size(), 1u);
+			ASSERT_TRUE(fs->create_file(kRootIno, "b", 0644, 0, 0, 2 * MiB));
+		}
+		{
+			auto d = t.open(true);
+			MetadataLog log(*d, kCommitOffset, kLogOffset, kDefaultLogSize);
+			auto r = log.replay();
+			ASSERT_EQ(r.entries.size(), 2u);
+			EXPECT_EQ(r.entries[1].offset, torn_at) << "b took the torn entry's place";
+		}
 		auto fs = t.mount();
 		ASSERT_TRUE(fs);
+		EXPECT_FALSE(fs->replay_report().damage);
+		EXPECT_TRUE(fs->lookup(kRootIno, "a"));
+		EXPECT_TRUE(fs->lookup(kRootIno, "b"));
 		EXPECT_FALSE(fs->read_only());
-		ASSERT_TRUE(fs->replay_report().damage);
-		EXPECT_FALSE(fs->replay_report().damage->followed_by_entries);
-		EXPECT_FALSE(fs->lookup(kRootIno, "torn"));
-		auto rep = fsck(fs->device());
-		ASSERT_TRUE(rep);
-		EXPECT_TRUE(rep->clean()) << rep->problems.front().message();
-		EXPECT_EQ(rep->warnings.size(), 1u);
-		ASSERT_TRUE(fs->create_file(kRootIno, "b", 0644, 0, 0, 2 * MiB));
 	}
-	auto fs = t.mount();
-	ASSERT_TRUE(fs);
-	EXPECT_FALSE(fs->replay_report().damage);
-	EXPECT_EQ(fs->replay_report().skipped.size(), 1u);
-	EXPECT_TRUE(fs->lookup(kRootIno, "a"));
-	EXPECT_TRUE(fs->lookup(kRootIno, "b"));
-	EXPECT_FALSE(fs->read_only());
 }
 
 TEST(FileSystem, PathTooLongIsENAMETOOLONGAndLogsNothing)
@@ -575,7 +581,7 @@ void inject_file(const TempDevice &t, const std::string &path, const Fmap &fmap)
 	auto d = t.open();
 	auto sb = read_superblock(*d);
 	ASSERT_TRUE(sb);
-	MetadataLog log(*d, sb->log_offset, sb->log_size);
+	MetadataLog log(*d, kCommitOffset, sb->log_offset, sb->log_size);
 	(void)log.replay();
 	auto e = log.append(FileRecordEntry{.path = path, .size = fmap.file_size, .fmap = fmap});
 	ASSERT_TRUE(e) << e.error().message();
@@ -635,7 +641,7 @@ TEST(Fsck, ReportsDeletesOfMissingPathsAndDuplicateCreates)
 	{
 		auto d = t.open();
 		auto sb = read_superblock(*d);
-		MetadataLog log(*d, sb->log_offset, sb->log_size);
+		MetadataLog log(*d, kCommitOffset, sb->log_offset, sb->log_size);
 		(void)log.replay();
 		ASSERT_TRUE(log.append(DeleteRecordEntry{.path = "nothing"}));
 		ASSERT_TRUE(log.append(MkdirRecordEntry{.path = "a"}));
@@ -666,11 +672,57 @@ TEST(Mount, SecondWritableMountOfTheSameDeviceIsEBUSY)
 	auto mk = FileSystem::mkfs(*d, MkfsOptions{.force = true});
 	ASSERT_FALSE(mk);
 	EXPECT_EQ(mk.error().errnum, EBUSY);
-	auto ro = FileSystem::mount(t.open(true), MountOptions{.read_only = true});
-	ASSERT_TRUE(ro) << ro.error().message();
-	EXPECT_TRUE((*ro)->read_only());
 	fs.reset();
 	EXPECT_TRUE(FileSystem::mount(t.open()));
+}
+
+TEST(Mount, ReadOnlyMountBesideALiveWriterIsRefusedAndTheOtherWayRound)
+{
+	testing::TempDevice t(64 * testing::MiB);
+	auto fs = t.mkfs_and_mount();
+	ASSERT_TRUE(fs);
+	auto ro = FileSystem::mount(t.open(true), MountOptions{.read_only = true});
+	ASSERT_FALSE(ro);
+	EXPECT_EQ(ro.error().errnum, EBUSY);
+	EXPECT_NE(ro.error().message().find("read-write"), std::string::npos) << ro.error().message();
+	fs.reset();
+	auto ro2 = FileSystem::mount(t.open(true), MountOptions{.read_only = true});
+	ASSERT_TRUE(ro2) << ro2.error().message();
+	EXPECT_TRUE((*ro2)->read_only());
+	auto rw = FileSystem::mount(t.open());
+	ASSERT_FALSE(rw) << "a writer beside a read-only mount would make it stale";
+	EXPECT_EQ(rw.error().errnum, EBUSY);
+}
+
+TEST(Mount, ReadOnlyMountAfterAWriterThatNeverUnmountedIsRefusedUntilRepair)
+{
+	testing::TempDevice t(64 * testing::MiB);
+	{
+		auto fs = t.mkfs_and_mount();
+		ASSERT_TRUE(fs);
+		ASSERT_TRUE(fs->create_file(kRootIno, "a", 0644, 0, 0, 2 * testing::MiB));
+		// What a writer on another host, or one killed with -9, leaves:
+		// the commit block still names it.
+		LogCommitBlock cb;
+		std::memcpy(&cb, fs->device().base() + kCommitOffset, sizeof(cb));
+		auto copy = t.open();
+		fs.reset();
+		std::memcpy(copy->base() + kCommitOffset, &cb, sizeof(cb));
+	}
+	auto ro = FileSystem::mount(t.open(true), MountOptions{.read_only = true});
+	ASSERT_FALSE(ro);
+	EXPECT_EQ(ro.error().errnum, EBUSY);
+	EXPECT_NE(ro.error().message().find("fsck --repair"), std::string::npos) << ro.error().message();
+	auto rep = fsck(*t.open(true));
+	ASSERT_TRUE(rep);
+	EXPECT_TRUE(rep->clean());
+	EXPECT_TRUE(rep->writer_live);
+	auto fixed = repair_log(*t.open());
+	ASSERT_TRUE(fixed) << fixed.error().message();
+	EXPECT_TRUE(fixed->cleared_writer);
+	auto ro2 = FileSystem::mount(t.open(true), MountOptions{.read_only = true});
+	ASSERT_TRUE(ro2) << ro2.error().message();
+	EXPECT_TRUE((*ro2)->lookup(kRootIno, "a"));
 }
 
 } // namespace

@@ -681,9 +681,11 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 	fs::FileSystem &fsys = **mounted;
 	if (const auto &dmg = fsys.replay_report().damage)
 		err << "daxfmapd: " << o.device << ": log damage: " << dmg->reason
-		    << (dmg->followed_by_entries ? " (entries follow it: mounted read-only; run daxfmap fsck)"
-						 : " (a torn tail entry: ignored, never written over)")
+		    << (dmg->corrupt ? " (mounted read-only; run daxfmap fsck)"
+				     : " (an interrupted update, not applied)")
 		    << "\n";
+	for (const auto &w : fsys.replay_report().warnings)
+		err << "daxfmapd: " << o.device << ": warning: " << w << "\n";
 
 	Server s(opts, err, fsys);
 	s.hook_ = find_bpf_hook(o.btf_path, s.hook_why_);

@@ -2,6 +2,7 @@
 #include "libdaxfmap_fs/filesystem.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 #include <cerrno>
 #include <cstring>
@@ -24,6 +25,9 @@ struct FileSystem::Node {
 	uint32_t gid = 0;
 	uint64_t size = 0;
 	uint64_t time_ns = 0;
+	// The last write(), which runs under the shared lock; logged by
+	// sync_mtime() when newer than time_ns.
+	mutable std::atomic<uint64_t> written_ns{0};
 	Fmap fmap;                                    // files
 	std::map<std::string, Ino, std::less<>> kids; // directories
 	uint32_t subdirs = 0;                         // for nlink, without a walk
@@ -98,7 +102,7 @@ bool Attr::is_dir() const { return S_ISDIR(mode); }
 FileSystem::FileSystem(std::unique_ptr<Device> owned, const Device &dev, const Superblock &sb,
 		       const MountOptions &opts)
 	: owned_(std::move(owned)), dev_(&dev), sb_(sb), opts_(opts),
-	  log_(dev, sb.log_offset, sb.log_size),
+	  log_(dev, kCommitOffset, sb.log_offset, sb.log_size, opts.crash_point),
 	  alloc_(sb.data_offset, sb.device_size)
 {
 	nodes_.resize(2);
@@ -113,7 +117,12 @@ FileSystem::FileSystem(std::unique_ptr<Device> owned, const Device &dev, const S
 	inodes_ = 1;
 }
 
-FileSystem::~FileSystem() = default;
+FileSystem::~FileSystem()
+{
+	// A clean unmount: read-only mounts elsewhere may come up again.
+	if (writer_id_)
+		(void)log_.set_writer(0);
+}
 
 Result<void> FileSystem::mkfs(Device &dev, const MkfsOptions &opts)
 {
@@ -143,12 +152,12 @@ Result<void> FileSystem::mkfs(Device &dev, const MkfsOptions &opts)
 			return err(EEXIST, "device " + dev.path(), "no daxfmap file system (or force)",
 				   "an existing daxfmap file system");
 	}
-	// Log first, superblock last: a crash in between leaves no superblock
-	// that points at a half-written log.
-	std::memset(dev.base(), 0, sizeof(Superblock));
-	if (auto ok = dev.flush(0, sizeof(Superblock)); !ok)
+	// Log and commit block first, superblock last: a crash in between
+	// leaves no superblock that points at a half-written log.
+	std::memset(dev.base(), 0, kLogOffset);
+	if (auto ok = dev.flush(0, kLogOffset); !ok)
 		return ok.error();
-	MetadataLog log(dev, kLogOffset, opts.log_size);
+	MetadataLog log(dev, kCommitOffset, kLogOffset, opts.log_size);
 	if (auto ok = log.format(); !ok)
 		return ok.error();
 	Superblock sb{};
@@ -166,28 +175,46 @@ Result<void> FileSystem::mkfs(Device &dev, const MkfsOptions &opts)
 	sb.alloc_unit = kUnit;
 	sb.mkfs_time_ns = now_ns();
 	sb.crc32c = superblock_crc(sb);
-	std::memset(dev.base(), 0, kLogOffset);
 	std::memcpy(dev.base(), &sb, sizeof(sb));
-	return dev.flush(0, kLogOffset);
+	return dev.flush(0, sizeof(sb));
 }
 
 Result<std::unique_ptr<FileSystem>> FileSystem::mount(std::unique_ptr<Device> dev,
 						      const MountOptions &opts)
 {
-	if (!dev->read_only() && !opts.read_only)
+	const bool ro = opts.read_only || dev->read_only();
+	if (!ro) {
 		if (auto ok = lock_device(*dev); !ok)
 			return ok.error();
+	} else if (dev->kind() != DeviceKind::Memfd) {
+		// Held for the mount's life: a writer on this host would make our
+		// replayed namespace stale (followers that track the log come later).
+		if (flock(dev->fd(), LOCK_SH | LOCK_NB) != 0)
+			return err(EBUSY, "device " + dev->path(),
+				   "no read-write mount beside a read-only one",
+				   errno == EWOULDBLOCK
+					   ? "mounted read-write by another process on this host: a "
+					     "read-only mount would not see its changes and could serve "
+					     "another file's bytes from reused space"
+					   : std::string(std::strerror(errno)));
+	}
 	auto sb = read_superblock(*dev);
 	if (!sb)
 		return sb.error();
 	const Device &devref = *dev;
 	std::unique_ptr<FileSystem> fs(new FileSystem(std::move(dev), devref, *sb, opts));
 	ReplayResult r = fs->log_.replay();
+	if (ro && r.writer_live && !r.corrupt())
+		return err(EBUSY, "device " + devref.path(), "no live read-write mount",
+			   "the log's commit block names a read-write mount (live on another host, "
+			   "or one that did not unmount cleanly): a read-only mount would serve stale "
+			   "metadata beside it; unmount the writer (or run daxfmap fsck --repair once "
+			   "it is gone for good)");
 	ReplayReport &rep = fs->report_;
-	rep.skipped = r.skipped;
-	for (const auto &d : r.skipped)
-		rep.notes.push_back("skipped a torn append from an earlier crash: " + d.reason);
 	for (size_t i = 0; i < r.entries.size(); i++) {
+		for (const auto &w : r.entries[i].warnings)
+			rep.warnings.push_back("log+" + hex(r.entries[i].offset) + " (entry " +
+					       std::to_string(r.entries[i].seq) + "): " + w);
 		if (auto ok = fs->apply(r.entries[i]); !ok) {
 			// The entry checks but does not fit the namespace: corruption.
 			LogDamage d;
@@ -196,39 +223,49 @@ Result<std::unique_ptr<FileSystem>> FileSystem::mount(std::unique_ptr<Device> de
 			d.seq = r.entries[i].seq;
 			d.reason = "entry " + std::to_string(d.seq) + " at log+" + hex(d.offset) +
 				   " does not apply: " + ok.error().message();
-			d.followed_by_entries = true;
-			d.entries_after = r.entries.size() - i - 1;
+			d.corrupt = true;
+			d.entries_after = r.entries.size() - i;
 			r.damage = d;
 			break;
 		}
 		rep.entries++;
 	}
-	rep.log_used = r.append_offset;
+	rep.log_used = r.used;
 	rep.damage = r.damage;
-	fs->read_only_ = opts.read_only || fs->dev_->read_only();
+	fs->read_only_ = ro;
 	if (r.damage) {
-		if (r.damage->followed_by_entries) {
+		if (r.damage->corrupt) {
 			fs->read_only_ = true;
-			rep.notes.push_back("corrupt metadata log, mounted read-only: " +
-					    r.damage->reason + "; " +
-					    std::to_string(r.damage->entries_after) +
-					    " later entries not applied");
+			rep.notes.push_back("damaged metadata log, mounted read-only: " + r.damage->reason +
+					    (r.damage->entries_after
+						     ? "; " + std::to_string(r.damage->entries_after) +
+							       " committed entries not applied"
+						     : std::string()) +
+					    " (run daxfmap fsck)");
 		} else {
-			rep.notes.push_back("torn entry at the end of the log (an interrupted "
-					    "update, not applied), " +
-					    std::to_string(r.damage->length) +
-					    " bytes left as they are: " + r.damage->reason);
+			rep.notes.push_back("an interrupted update at the end of the log, not applied: " +
+					    r.damage->reason);
 		}
+	}
+	if (!fs->read_only_) {
+		uint64_t id = 0;
+		while (id == 0)
+			if (getrandom(&id, sizeof(id), 0) != static_cast<ssize_t>(sizeof(id)))
+				return err(errno, "writer id", "8 random bytes", std::strerror(errno));
+		if (auto ok = fs->log_.set_writer(id); !ok)
+			return ok.error();
+		fs->writer_id_ = id;
 	}
 	rep.read_only = fs->read_only_;
 	rep.notes.push_back("replayed " + std::to_string(rep.entries) + " log entries, " +
-			    std::to_string(fs->inodes_ - 1) + " files and directories");
+			    std::to_string(fs->inodes_ - 1) + " files and directories; log " +
+			    std::to_string(r.used) + " of " + std::to_string(r.half_size) + " bytes used");
 	return fs;
 }
 
 Result<void> FileSystem::apply(const LogEntry &entry)
 {
-	const std::string *path = std::visit([](const auto &r) { return &r.path; }, entry.record);
+	const std::string *path = &record_path(entry.record);
 	auto [dir, name] = split_parent(*path);
 	auto parent = lookup_path(dir);
 	// lookup_path takes the lock; mount runs before anyone else can see us.
@@ -271,6 +308,12 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 							   .gid = m->gid, .time_ns = m->time_ns});
 		if (!ino)
 			return ino.error();
+		return {};
+	}
+	if (const auto *t = std::get_if<TimesRecordEntry>(&entry.record)) {
+		if (it == p.kids.end())
+			return err(ENOENT, "path \"" + *path + "\"", "an existing file or directory");
+		node(it->second)->time_ns = t->mtime_ns;
 		return {};
 	}
 	if (it == p.kids.end())
@@ -380,7 +423,7 @@ Attr FileSystem::attr_locked(Ino ino) const
 	a.gid = n.gid;
 	a.size = n.dir ? 0 : n.size;
 	a.allocated = n.dir ? 0 : allocated_bytes(n.fmap);
-	a.time_ns = n.time_ns;
+	a.time_ns = std::max<uint64_t>(n.time_ns, n.written_ns);
 	if (n.dir)
 		a.nlink = 2 + n.subdirs;
 	return a;
@@ -418,7 +461,7 @@ Result<void> FileSystem::check_writable() const
 {
 	if (read_only_)
 		return err(EROFS, "file system on " + dev_->path(), "writable",
-			   report_.damage && report_.damage->followed_by_entries
+			   report_.damage && report_.damage->corrupt
 				   ? "read-only: the metadata log is corrupt (" + report_.damage->reason + ")"
 				   : "mounted read-only");
 	return {};
@@ -509,6 +552,110 @@ Result<std::string> FileSystem::new_entry_path_locked(Ino parent, std::string_vi
 	return path;
 }
 
+uint64_t FileSystem::reserved_units() const
+{
+	return std::max<uint64_t>(1, alloc_.total_units() / kReservedDataDivisor);
+}
+
+Result<void> FileSystem::check_reserve(uint32_t uid) const
+{
+	if (uid == 0 || alloc_.free_units() >= reserved_units())
+		return {};
+	return err(ENOSPC, "device " + dev_->path(),
+		   "space outside the " + format_size(reserved_units() * kUnit) +
+			   " reserved for files owned by root",
+		   format_size(alloc_.free_units() * kUnit) + " would be left free");
+}
+
+std::vector<LogRecord> FileSystem::checkpoint_locked() const
+{
+	std::vector<LogRecord> out;
+	out.reserve(inodes_);
+	// Depth first from the root, so that a directory precedes what it holds.
+	std::vector<Ino> todo{kRootIno};
+	while (!todo.empty()) {
+		Ino d = todo.back();
+		todo.pop_back();
+		const Node &dn = *node(d);
+		for (auto it = dn.kids.rbegin(); it != dn.kids.rend(); ++it) {
+			const Node &n = *node(it->second);
+			std::string path = path_locked(it->second);
+			if (n.dir) {
+				out.push_back(MkdirRecordEntry{.path = std::move(path), .mode = n.mode,
+							       .uid = n.uid, .gid = n.gid,
+							       .time_ns = n.time_ns});
+				todo.push_back(it->second);
+			} else {
+				out.push_back(FileRecordEntry{.path = std::move(path), .mode = n.mode,
+							      .uid = n.uid, .gid = n.gid, .flags = 0,
+							      .size = n.size, .time_ns = n.time_ns,
+							      .fmap = n.fmap});
+			}
+		}
+	}
+	return out;
+}
+
+Result<void> FileSystem::compact_locked()
+{
+	auto live = checkpoint_locked();
+	if (auto ok = log_.compact(live); !ok)
+		return ok.error();
+	compactions_++;
+	return {};
+}
+
+Result<LogEntry> FileSystem::log_append(const LogRecord &record, bool privileged)
+{
+	const uint64_t half = log_.half_size();
+	const uint64_t keep_free = privileged ? 0 : half / kReservedLogDivisor;
+	const uint64_t since = log_.used() - log_.checkpoint_bytes();
+	// Early, so that the log rarely fills up: once it is 3/4 full and has
+	// grown by a quarter half since the last compaction.
+	if (log_.used() >= half / 4 * kCompactAtQuarters && since >= half / 4)
+		(void)compact_locked(); // if it cannot, the append below says why
+	auto e = log_.append(record, keep_free);
+	if (!e && e.error().errnum == ENOSPC && since > 0) {
+		if (auto ok = compact_locked(); !ok)
+			return ok.error();
+		e = log_.append(record, keep_free);
+	}
+	return e;
+}
+
+Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	if (ino == kRootIno)
+		return err(EPERM, "the root directory", "a file or directory with a log entry",
+			   "the root, whose time is the mkfs time");
+	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = mtime_ns},
+				n->uid == 0);
+	    !e)
+		return e.error();
+	n->time_ns = mtime_ns;
+	n->written_ns = 0;
+	return attr_locked(ino);
+}
+
+Result<void> FileSystem::sync_mtime(Ino ino)
+{
+	std::unique_lock lock(mu_);
+	Node *n = node(ino);
+	if (!n || n->written_ns <= n->time_ns || read_only_)
+		return {};
+	const uint64_t t = n->written_ns;
+	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = t}, true); !e)
+		return e.error();
+	n->time_ns = t;
+	return {};
+}
+
 Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t mode,
 				     uint32_t uid, uint32_t gid, uint64_t size, const Layout &layout)
 {
@@ -520,9 +667,13 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 	auto fmap = alloc_.allocate(size, layout, opts_.max_extents);
 	if (!fmap)
 		return fmap.error();
+	if (auto ok = check_reserve(uid); !ok) {
+		alloc_.release(*fmap);
+		return ok.error();
+	}
 	FileRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			    .flags = 0, .size = size, .time_ns = now_ns(), .fmap = *fmap};
-	if (auto e = log_.append(rec); !e) {
+	if (auto e = log_append(rec, uid == 0); !e) {
 		alloc_.release(*fmap);
 		return e.error();
 	}
@@ -552,10 +703,14 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	auto fmap = alloc_.allocate(size, layout, opts_.max_extents);
 	if (!fmap)
 		return fmap.error();
+	if (auto ok = check_reserve(n->uid); !ok) {
+		alloc_.release(*fmap);
+		return ok.error();
+	}
 	FileRecordEntry rec{.path = path_locked(ino), .mode = n->mode, .uid = n->uid,
 			    .gid = n->gid, .flags = 0, .size = size, .time_ns = now_ns(),
 			    .fmap = *fmap};
-	if (auto e = log_.append(rec); !e) {
+	if (auto e = log_append(rec, n->uid == 0); !e) {
 		alloc_.release(*fmap);
 		return e.error();
 	}
@@ -576,7 +731,7 @@ Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode,
 	const std::string &path = *new_path;
 	MkdirRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			     .time_ns = now_ns()};
-	if (auto e = log_.append(rec); !e)
+	if (auto e = log_append(rec, uid == 0); !e)
 		return e.error();
 	auto ino = insert_node(parent, name, {.dir = true, .mode = rec.mode, .uid = uid, .gid = gid,
 					      .time_ns = rec.time_ns});
@@ -603,7 +758,7 @@ Result<void> FileSystem::remove(Ino parent, std::string_view name, bool dir)
 	if (n.dir && !n.kids.empty())
 		return err(ENOTEMPTY, "\"" + path + "\"", "an empty directory",
 			   std::to_string(n.kids.size()) + " entries");
-	if (auto e = log_.append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}); !e)
+	if (auto e = log_append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}, true); !e)
 		return e.error();
 	alloc_.release(n.fmap);
 	node(parent)->subdirs -= n.dir ? 1 : 0;
@@ -679,6 +834,7 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 		std::memcpy(dev_->base() + r.device_offset, buf.data() + done, r.length);
 		done += r.length;
 	}
+	n->written_ns = now_ns();
 	return static_cast<size_t>(done);
 }
 
@@ -733,8 +889,11 @@ StatFs FileSystem::statfs() const
 	s.free_units = alloc_.free_units();
 	s.inodes = inodes_;
 	s.max_ino = nodes_.size() - 1;
-	s.log_size = log_.size();
+	s.reserved_units = std::min(reserved_units(), s.free_units);
+	s.log_size = log_.half_size();
 	s.log_used = log_.used();
+	s.log_epoch = log_.commit().epoch;
+	s.compactions = compactions_;
 	return s;
 }
 

@@ -54,11 +54,25 @@ struct StatFs {
 	uint64_t unit = kUnit;     // allocation unit (f_bsize)
 	uint64_t total_units = 0;  // the data area
 	uint64_t free_units = 0;
+	uint64_t reserved_units = 0; // of the free ones, only files owned by root may take these
 	uint64_t inodes = 0;       // in use, root included
 	uint64_t max_ino = 0;      // highest inode number in use
-	uint64_t log_size = 0;     // bytes
-	uint64_t log_used = 0;     // bytes
+	uint64_t log_size = 0;     // bytes of one log half (what the live log can hold)
+	uint64_t log_used = 0;     // bytes of the live half in use
+	uint64_t log_epoch = 0;    // compactions so far (mod 2^16)
+	uint64_t compactions = 0;  // by this mount
 };
+
+// Of the data area, the share only root-owned files may allocate (as ext4's
+// reserved blocks): 1/20, at least one unit.  Of a log half, the share only
+// root and deletes may use, so that a full log can always be emptied: 1/16.
+inline constexpr uint64_t kReservedDataDivisor = 20;
+inline constexpr uint64_t kReservedLogDivisor = 16;
+// A compaction starts before an append once the live half is this full
+// (numerator / 4), and only if the log grew by a quarter half since the last
+// one, so that a namespace that nearly fills a half does not compact on every
+// append.
+inline constexpr uint64_t kCompactAtQuarters = 3;
 
 struct MkfsOptions {
 	uint64_t log_size = kDefaultLogSize; // a multiple of 2 MiB, kMinLogSize..kMaxLogSize
@@ -72,14 +86,16 @@ struct MountOptions {
 	// Most simple extents one file gets (the extended profile's limit by
 	// default; 32 keeps every fmap within V10's).
 	uint32_t max_extents = Allocator::kDefaultMaxExtents;
+	// Crash-consistency tests: called at each durable step of the log.
+	CrashPoint crash_point;
 };
 
 // What mount found in the log.
 struct ReplayReport {
 	uint64_t entries = 0;       // applied
-	uint64_t log_used = 0;      // bytes, up to the append offset
-	std::optional<LogDamage> damage;
-	std::vector<LogDamage> skipped; // earlier torn appends, harmless
+	uint64_t log_used = 0;      // bytes of the live half, up to the committed end
+	std::optional<LogDamage> damage; // a torn tail (harmless) or corruption
+	std::vector<std::string> warnings; // reserved fields that are not zero, ...
 	bool read_only = false;     // forced by damage (or asked for)
 	std::vector<std::string> notes; // human-readable: what was found and done
 };
@@ -137,6 +153,8 @@ public:
 	// Creates a file of `size` bytes with its space allocated and logged
 	// (size 0: an empty file, space later with allocate()).  EEXIST, ENOENT,
 	// ENOTDIR, ENAMETOOLONG, ENOSPC (device or log), EINVAL (layout), EROFS.
+	// Files owned by a uid other than 0 cannot take the reserved share of
+	// the data area nor of the log (ENOSPC, naming the reserve).
 	Result<Attr> create_file(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
 				 uint32_t gid, uint64_t size, const Layout &layout = Layout::simple());
 	// Gives an empty (size 0) file its space: EINVAL if it already has some,
@@ -144,6 +162,12 @@ public:
 	Result<Attr> allocate(Ino ino, uint64_t size, const Layout &layout = Layout::simple());
 	Result<Attr> mkdir(Ino parent, std::string_view name, uint32_t mode, uint32_t uid,
 			   uint32_t gid);
+	// Sets the modification time (logged; CLOCK_REALTIME ns).
+	Result<Attr> set_mtime(Ino ino, uint64_t mtime_ns);
+	// Logs the time of the last write() to the file if it is newer than the
+	// logged one (the daemon calls it at release): writes change mtime
+	// without a log entry each.
+	Result<void> sync_mtime(Ino ino);
 	// Removes a file and frees its space (EISDIR for a directory).
 	Result<void> unlink(Ino parent, std::string_view name);
 	// Removes an empty directory (ENOTEMPTY, ENOTDIR).
@@ -187,7 +211,28 @@ private:
 		   const MountOptions &opts);
 	friend Result<FsckReport> fsck(const Device &dev);
 
+// What repair_log() did.
+struct LogRepair {
+	uint64_t zeroed_bytes = 0;  // past the committed end: a torn tail or stray bytes
+	bool cleared_writer = false; // a writer mark left by a mount that did not unmount
+};
+// fsck --repair, on an unmounted device (EBUSY if this host has it mounted):
+// zeroes what lies past the committed end of the live log half and clears a
+// stale writer mark.  Never touches a committed entry: with a damaged
+// commit word or committed entry it refuses (EROFS) and changes nothing.
+Result<LogRepair> repair_log(Device &dev);
+
 	Result<void> apply(const LogEntry &entry);
+	// Appends under mu_, compacting the log first when it is full enough
+	// (or full); `privileged`: root's or a delete, which may use the log's
+	// reserve.
+	Result<LogEntry> log_append(const LogRecord &record, bool privileged);
+	Result<void> compact_locked();
+	// The live namespace as log records, parents before children.
+	std::vector<LogRecord> checkpoint_locked() const;
+	// ENOSPC if a file owned by `uid` would take the data reserve.
+	Result<void> check_reserve(uint32_t uid) const;
+	uint64_t reserved_units() const;
 	Result<Ino> new_ino();
 	// A new file (fmap) or directory (dir) named `name` in directory
 	// `parent`, which must not have that name yet; returns its inode.
@@ -226,6 +271,8 @@ private:
 	uint64_t inodes_ = 0;                      // in use
 	ReplayReport report_;
 	bool read_only_ = false;
+	uint64_t writer_id_ = 0; // set in the commit block while mounted read-write
+	uint64_t compactions_ = 0;
 	Listener listener_;
 	mutable std::shared_mutex mu_;
 };
@@ -240,8 +287,13 @@ struct FsckReport {
 	uint64_t free_units = 0;
 	uint64_t total_units = 0;
 	std::optional<LogDamage> damage;
-	// Worth knowing, not wrong: a torn tail append (an interrupted create
-	// that never took effect) or such appends skipped by later ones.
+	uint64_t log_half = 0;       // bytes one log half holds
+	uint64_t log_used = 0;       // bytes of the live half in use
+	uint64_t log_live_bytes = 0; // what a compaction would write: the live namespace
+	uint64_t log_epoch = 0;
+	bool writer_live = false;    // a read-write mount is live, or did not unmount cleanly
+	// Worth knowing, not wrong: a torn tail append (an interrupted update
+	// that never took effect), reserved fields that are not zero.
 	std::vector<Error> warnings;
 	// Every problem, as an Error naming where: "superblock.crc32c",
 	// "log+0x1c0", "file 'a/b' extents[2]", "allocator" ...
@@ -257,5 +309,16 @@ struct FsckReport {
 // deletes of missing ones), and used + free == total.  An Error only when the
 // device cannot be read at all.
 Result<FsckReport> fsck(const Device &dev);
+
+// What repair_log() did.
+struct LogRepair {
+	uint64_t zeroed_bytes = 0;  // past the committed end: a torn tail or stray bytes
+	bool cleared_writer = false; // a writer mark left by a mount that did not unmount
+};
+// fsck --repair, on an unmounted device (EBUSY if this host has it mounted):
+// zeroes what lies past the committed end of the live log half and clears a
+// stale writer mark.  Never touches a committed entry: with a damaged
+// commit word or committed entry it refuses (EROFS) and changes nothing.
+Result<LogRepair> repair_log(Device &dev);
 
 } // namespace daxfmap::fs

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Offline check: replay as mount does, but keep going and list every problem.
 #include <cerrno>
+#include <cstddef>
+#include <sys/file.h>
 
 #include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/validate.hpp"
@@ -19,9 +21,10 @@ Error problem(int errnum, std::string where, std::string expected, std::string f
 Error damage_error(const LogDamage &d, int errnum)
 {
 	return problem(errnum, "log+" + hex(d.offset),
-		       d.followed_by_entries ? "an intact entry (valid entries follow the damage)"
-					     : "a complete entry",
-		       d.reason + " (" + std::to_string(d.length) + " bytes)");
+		       d.corrupt ? "intact committed entries, and only zero bytes past them "
+				   "(or one interrupted append)"
+				 : "only committed entries (an interrupted append, not applied)",
+		       d.reason);
 }
 
 } // namespace
@@ -36,21 +39,36 @@ Result<FsckReport> fsck(const Device &dev)
 	}
 	rep.superblock_ok = true;
 
+	// Fields the format says are zero: reported, never relied on.
+	{
+		const auto *raw = reinterpret_cast<const uint8_t *>(&*sb);
+		bool nonzero = false;
+		for (size_t i = offsetof(Superblock, reserved); i < offsetof(Superblock, crc32c); i++)
+			nonzero |= raw[i] != 0;
+		if (nonzero)
+			rep.warnings.push_back(problem(EUCLEAN, "superblock.reserved", "zero bytes",
+						       "non-zero bytes"));
+	}
+
 	FileSystem fs(nullptr, dev, *sb, MountOptions{.read_only = true});
 	ReplayResult r = fs.log_.replay();
-	for (const auto &d : r.skipped)
-		rep.warnings.push_back(damage_error(d, EUCLEAN));
+	rep.log_half = r.half_size;
+	rep.log_used = r.used;
+	rep.log_epoch = r.commit.epoch;
+	rep.writer_live = r.writer_live;
 	if (r.damage) {
 		rep.damage = r.damage;
-		if (r.damage->followed_by_entries)
+		if (r.damage->corrupt)
 			rep.problems.push_back(damage_error(*r.damage, EBADMSG));
 		else
 			rep.warnings.push_back(damage_error(*r.damage, EUCLEAN));
 	}
 	for (const auto &e : r.entries) {
-		const std::string &path = std::visit([](const auto &x) -> const std::string & {
-			return x.path;
-		}, e.record);
+		const std::string &path = record_path(e.record);
+		for (const auto &w : e.warnings)
+			rep.warnings.push_back(problem(EUCLEAN, "log+" + hex(e.offset) + " (entry " +
+								std::to_string(e.seq) + ", \"" + path + "\")",
+						       "reserved fields zero", w));
 		if (auto ok = fs.apply(e); !ok) {
 			Error p = ok.error();
 			p.field = "log+" + hex(e.offset) + " (entry " + std::to_string(e.seq) + ", \"" +
@@ -81,6 +99,9 @@ Result<FsckReport> fsck(const Device &dev)
 		}
 	}
 	rep.dirs = fs.inodes_ - rep.files;
+	for (const auto &rec : fs.checkpoint_locked())
+		if (auto bytes = encode_entry(rec, 1); bytes)
+			rep.log_live_bytes += bytes->size();
 	rep.total_units = fs.alloc_.total_units();
 	rep.used_units = fs.alloc_.used_units();
 	rep.free_units = fs.alloc_.free_units();
@@ -101,6 +122,31 @@ Result<FsckReport> fsck(const Device &dev)
 						       std::to_string(rep.used_units) +
 						       " marked used after replay)"));
 	return rep;
+}
+
+Result<LogRepair> repair_log(Device &dev)
+{
+	if (dev.read_only())
+		return problem(EROFS, "device " + dev.path(), "opened read-write for a repair");
+	if (dev.kind() != DeviceKind::Memfd && flock(dev.fd(), LOCK_EX | LOCK_NB) != 0)
+		return problem(EBUSY, "device " + dev.path(), "not mounted",
+			       "in use by another process (mounted?)");
+	auto sb = read_superblock(dev);
+	if (!sb)
+		return sb.error();
+	MetadataLog log(dev, kCommitOffset, sb->log_offset, sb->log_size);
+	auto r = log.replay();
+	LogRepair out;
+	auto zeroed = log.discard_uncommitted();
+	if (!zeroed)
+		return zeroed.error();
+	out.zeroed_bytes = *zeroed;
+	if (r.writer_live) {
+		if (auto ok = log.set_writer(0); !ok)
+			return ok.error();
+		out.cleared_writer = true;
+	}
+	return out;
 }
 
 } // namespace daxfmap::fs

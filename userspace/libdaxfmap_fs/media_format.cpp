@@ -47,6 +47,32 @@ uint32_t superblock_crc(const Superblock &sb)
 	return crc32c({reinterpret_cast<const uint8_t *>(&copy), sizeof(copy)});
 }
 
+namespace {
+
+uint16_t commit_check(uint64_t low48)
+{
+	uint8_t b[6];
+	for (int i = 0; i < 6; i++)
+		b[i] = static_cast<uint8_t>(low48 >> (8 * i));
+	return static_cast<uint16_t>(crc32c(b));
+}
+
+} // namespace
+
+uint64_t pack_commit(CommitWord w)
+{
+	const uint64_t low = uint64_t{w.count} | (uint64_t{w.epoch} << 32);
+	return low | (uint64_t{commit_check(low)} << 48);
+}
+
+std::optional<CommitWord> unpack_commit(uint64_t word)
+{
+	const uint64_t low = word & ((uint64_t{1} << 48) - 1);
+	if (static_cast<uint16_t>(word >> 48) != commit_check(low))
+		return std::nullopt;
+	return CommitWord{.count = static_cast<uint32_t>(low), .epoch = static_cast<uint16_t>(low >> 32)};
+}
+
 Result<Superblock> read_superblock(const Device &dev)
 {
 	Superblock sb;
@@ -58,6 +84,10 @@ Result<Superblock> read_superblock(const Device &dev)
 	if (sb.magic != kSuperblockMagic)
 		return bad(EINVAL, "magic", hex(kSuperblockMagic) + " (a daxfmap file system)",
 			   hex(sb.magic) + " (not a daxfmap file system; run mkfs)");
+	if (sb.version == 1)
+		return bad(EINVAL, "version", std::to_string(kFormatVersion),
+			   "1 (media from before the log's commit block and compaction: "
+			   "copy the files off with an older daxfmap, then mkfs)");
 	if (sb.version != kFormatVersion)
 		return bad(EINVAL, "version", std::to_string(kFormatVersion), std::to_string(sb.version));
 	if (uint32_t crc = superblock_crc(sb); crc != sb.crc32c)

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "libdaxfmap_fs/device.hpp"
@@ -19,8 +20,9 @@ namespace daxfmap::fs {
 uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t crc = 0);
 
 inline constexpr uint64_t kSuperblockMagic = 0x31424d4658414400ull; // "\0DAXFMB1" read as LE
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr uint64_t kLogOffset = kUnit;                         // 2 MiB
+inline constexpr uint64_t kCommitOffset = 4096; // LogCommitBlock, in the superblock's unit
 inline constexpr uint64_t kDefaultLogSize = uint64_t{8} << 20;        // 8 MiB
 inline constexpr uint64_t kMinLogSize = kUnit;
 inline constexpr uint64_t kMaxLogSize = uint64_t{1} << 30;
@@ -49,8 +51,40 @@ struct Superblock {
 static_assert(sizeof(Superblock) == 256);
 static_assert(offsetof(Superblock, crc32c) == 252);
 
-// Log entries start at 64-byte aligned log offsets: a header, then the
-// payload, then zero padding to the next multiple of 64.
+// The log commit block, at kCommitOffset (never inside the log, so that
+// damage to the log cannot also take the record of what it should hold).
+// The commit word says which half of the log is live and how many entries of
+// it are committed; it is written with one aligned 8-byte store, which the
+// media makes failure-atomic, after the entry it commits is durable.
+inline constexpr uint64_t kCommitMagic = 0x314b4d4358414400ull; // "\0DAXCMK1" read as LE
+
+struct LogCommitBlock {
+	uint64_t magic;           // kCommitMagic
+	uint64_t commit;          // pack_commit(): count, epoch, check
+	uint64_t writer;          // non-zero while a read-write mount is live (its random id)
+	uint64_t writer_since_ns; // CLOCK_REALTIME when that mount came up
+	uint8_t reserved[32];     // zero
+};
+static_assert(sizeof(LogCommitBlock) == 64);
+static_assert(offsetof(LogCommitBlock, commit) % 8 == 0);
+
+// What the commit word holds.  The live half of the log is epoch & 1; its
+// first `count` entries are committed.  A compaction writes the live
+// namespace into the other half and moves to epoch + 1 with one store.
+struct CommitWord {
+	uint32_t count = 0; // committed entries in the live half
+	uint16_t epoch = 0; // +1 per compaction (wraps); tags every entry of its half
+	bool operator==(const CommitWord &) const = default;
+};
+
+// Bits 0-31 count, 32-47 epoch, 48-63 the low 16 bits of CRC32C over those
+// six bytes: a flipped bit in the word is damage, not a different commit.
+uint64_t pack_commit(CommitWord w);
+// nullopt when the check bits do not match.
+std::optional<CommitWord> unpack_commit(uint64_t word);
+
+// Log entries start at 64-byte aligned offsets in their half of the log: a
+// header, then the payload, then zero padding to the next multiple of 64.
 inline constexpr uint32_t kEntryMagic = 0x4c474f4c; // "LOGL"
 inline constexpr uint64_t kEntryAlign = 64;
 
@@ -58,16 +92,19 @@ enum class EntryType : uint16_t {
 	File = 1,   // create (or fill an empty file): LogFilePayload
 	Mkdir = 2,  // LogMkdirPayload
 	Delete = 3, // file or (empty) directory: LogDeletePayload
+	Times = 4,  // a file's or directory's modification time: LogTimesPayload
 };
 
 struct LogEntryHeader {
 	uint32_t magic;       // kEntryMagic
 	uint16_t type;        // EntryType
 	uint16_t header_size; // sizeof(LogEntryHeader)
-	uint64_t seq;         // 1 for the first entry, +1 for each next one
+	uint64_t seq;         // 1 for the first entry of its half, +1 for each next one
 	uint32_t payload_len; // bytes after the header, padding excluded
 	uint32_t crc32c;      // over header (this field zero) + payload
-	uint64_t reserved;    // zero
+	uint16_t epoch;       // the commit word's epoch when written
+	uint16_t reserved;    // zero
+	uint32_t reserved2;   // zero
 };
 static_assert(sizeof(LogEntryHeader) == 32);
 
@@ -107,6 +144,15 @@ struct LogDeletePayload {
 	uint64_t time_ns;
 };
 static_assert(sizeof(LogDeletePayload) == 16);
+
+// TIMES payload, followed by path_len bytes of path.
+struct LogTimesPayload {
+	uint16_t path_len;
+	uint16_t reserved;  // zero
+	uint32_t reserved2; // zero
+	uint64_t mtime_ns;  // CLOCK_REALTIME
+};
+static_assert(sizeof(LogTimesPayload) == 16);
 
 // The superblock's CRC as it should be (crc32c field taken as zero).
 uint32_t superblock_crc(const Superblock &sb);

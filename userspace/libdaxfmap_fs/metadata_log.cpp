@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <sys/random.h>
 
 #include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/validate.hpp"
@@ -42,14 +44,20 @@ std::string_view type_name(uint16_t t)
 	case EntryType::File: return "FILE";
 	case EntryType::Mkdir: return "MKDIR";
 	case EntryType::Delete: return "DELETE";
+	case EntryType::Times: return "TIMES";
 	}
 	return "unknown";
 }
 
-// The path that follows a payload struct.
+// The path that follows a payload struct; `rest_allowed` for FILE, whose
+// fmap follows the path.
 Result<std::string> take_path(std::span<const uint8_t> payload, size_t at, size_t len,
-			      std::string_view type)
+			      std::string_view type, bool rest_allowed = false)
 {
+	if (!rest_allowed && at + len != payload.size())
+		return bad_entry(std::string(type) + ".path_len",
+				 std::to_string(payload.size() - at) + " (the rest of the payload)",
+				 std::to_string(len));
 	if (at + len > payload.size())
 		return bad_entry(std::string(type) + ".path_len",
 				 "at most " + std::to_string(payload.size() - at) + " bytes",
@@ -64,7 +72,31 @@ Result<std::string> take_path(std::span<const uint8_t> payload, size_t at, size_
 	return path;
 }
 
+// Mode holds the permission bits only; the type comes from the entry.
+Result<void> check_mode(uint32_t mode)
+{
+	if (mode & ~uint32_t{07777})
+		return Error{.errnum = EINVAL, .field = "mode", .expected = "permission bits (07777 at most)",
+			     .found = "0" + [&] {
+				     char b[16];
+				     std::snprintf(b, sizeof(b), "%o", mode);
+				     return std::string(b);
+			     }()};
+	return {};
+}
+
+void warn_nonzero(LogEntry &e, std::string_view field, uint64_t v)
+{
+	if (v != 0)
+		e.warnings.push_back(std::string(field) + " is " + hex(v) + ", the format says 0");
+}
+
 } // namespace
+
+const std::string &record_path(const LogRecord &record)
+{
+	return std::visit([](const auto &r) -> const std::string & { return r.path; }, record);
+}
 
 Result<void> check_path(std::string_view path)
 {
@@ -99,7 +131,7 @@ Result<void> check_path(std::string_view path)
 	return {};
 }
 
-Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq)
+Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq, uint16_t epoch)
 {
 	std::vector<uint8_t> payload;
 	EntryType type{};
@@ -121,6 +153,8 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq)
 			return Error{.errnum = EINVAL, .field = "fmap",
 				     .expected = "extents covering " + hex(f->size), .found = "none"};
 		}
+		if (auto ok = check_mode(f->mode); !ok)
+			return ok.error();
 		LogFilePayload p{};
 		p.mode = f->mode & 07777;
 		p.uid = f->uid;
@@ -137,6 +171,8 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq)
 		type = EntryType::Mkdir;
 		if (auto ok = check_path(m->path); !ok)
 			return ok.error();
+		if (auto ok = check_mode(m->mode); !ok)
+			return ok.error();
 		LogMkdirPayload p{};
 		p.mode = m->mode & 07777;
 		p.uid = m->uid;
@@ -145,6 +181,15 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq)
 		p.time_ns = m->time_ns;
 		put(payload, p);
 		payload.insert(payload.end(), m->path.begin(), m->path.end());
+	} else if (const auto *t = std::get_if<TimesRecordEntry>(&record)) {
+		type = EntryType::Times;
+		if (auto ok = check_path(t->path); !ok)
+			return ok.error();
+		LogTimesPayload p{};
+		p.path_len = static_cast<uint16_t>(t->path.size());
+		p.mtime_ns = t->mtime_ns;
+		put(payload, p);
+		payload.insert(payload.end(), t->path.begin(), t->path.end());
 	} else {
 		const auto &d = std::get<DeleteRecordEntry>(record);
 		type = EntryType::Delete;
@@ -166,6 +211,7 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq)
 	h.header_size = sizeof(LogEntryHeader);
 	h.seq = seq;
 	h.payload_len = static_cast<uint32_t>(payload.size());
+	h.epoch = epoch;
 	std::vector<uint8_t> out;
 	out.reserve(round_up(sizeof(h) + payload.size(), kEntryAlign));
 	put(out, h);
@@ -200,7 +246,15 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 
 	LogEntry e;
 	e.seq = h.seq;
+	e.epoch = h.epoch;
 	e.length = round_up(sizeof(h) + h.payload_len, kEntryAlign);
+	warn_nonzero(e, "header.reserved", h.reserved);
+	if (e.length <= bytes.size()) {
+		auto pad = bytes.subspan(sizeof(h) + h.payload_len, e.length - sizeof(h) - h.payload_len);
+		if (std::any_of(pad.begin(), pad.end(), [](uint8_t b) { return b != 0; }))
+			e.warnings.push_back("padding after the payload is not zero");
+	}
+	warn_nonzero(e, "header.reserved2", h.reserved2);
 	auto payload = bytes.subspan(sizeof(h), h.payload_len);
 	std::string_view tn = type_name(h.type);
 	switch (static_cast<EntryType>(h.type)) {
@@ -210,7 +264,7 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 					 std::to_string(payload.size()));
 		auto p = get<LogFilePayload>(payload, 0);
 		FileRecordEntry f;
-		auto path = take_path(payload, sizeof(p), p.path_len, tn);
+		auto path = take_path(payload, sizeof(p), p.path_len, tn, true);
 		if (!path)
 			return path.error();
 		f.path = std::move(*path);
@@ -218,6 +272,10 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 		if (uint64_t{p.fmap_len} != payload.size() - at)
 			return bad_entry("FILE.fmap_len", std::to_string(payload.size() - at),
 					 std::to_string(p.fmap_len));
+		if (auto ok = check_mode(p.mode); !ok)
+			return bad_entry("FILE.mode", ok.error().expected, ok.error().found);
+		warn_nonzero(e, "FILE.flags", p.flags);
+		warn_nonzero(e, "FILE.reserved", p.reserved);
 		f.mode = p.mode;
 		f.uid = p.uid;
 		f.gid = p.gid;
@@ -253,6 +311,9 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 		auto path = take_path(payload, sizeof(p), p.path_len, tn);
 		if (!path)
 			return path.error();
+		if (auto ok = check_mode(p.mode); !ok)
+			return bad_entry("MKDIR.mode", ok.error().expected, ok.error().found);
+		warn_nonzero(e, "MKDIR.reserved", p.reserved);
 		e.record = MkdirRecordEntry{.path = std::move(*path), .mode = p.mode, .uid = p.uid,
 					    .gid = p.gid, .time_ns = p.time_ns};
 		break;
@@ -266,18 +327,66 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 		auto path = take_path(payload, sizeof(p), p.path_len, tn);
 		if (!path)
 			return path.error();
+		warn_nonzero(e, "DELETE.reserved", p.reserved);
+		warn_nonzero(e, "DELETE.reserved2", p.reserved2);
 		e.record = DeleteRecordEntry{.path = std::move(*path), .time_ns = p.time_ns};
 		break;
 	}
+	case EntryType::Times: {
+		if (payload.size() < sizeof(LogTimesPayload))
+			return bad_entry("TIMES payload", std::to_string(sizeof(LogTimesPayload)) + " bytes",
+					 std::to_string(payload.size()));
+		auto p = get<LogTimesPayload>(payload, 0);
+		auto path = take_path(payload, sizeof(p), p.path_len, tn);
+		if (!path)
+			return path.error();
+		warn_nonzero(e, "TIMES.reserved", p.reserved);
+		warn_nonzero(e, "TIMES.reserved2", p.reserved2);
+		e.record = TimesRecordEntry{.path = std::move(*path), .mtime_ns = p.mtime_ns};
+		break;
+	}
 	default:
-		return bad_entry("type", "FILE (1), MKDIR (2) or DELETE (3)", std::to_string(h.type));
+		return bad_entry("type", "FILE (1), MKDIR (2), DELETE (3) or TIMES (4)",
+				 std::to_string(h.type));
 	}
 	return e;
 }
 
-MetadataLog::MetadataLog(const Device &dev, uint64_t log_offset, uint64_t log_size)
-	: dev_(dev), off_(log_offset), size_(log_size)
+
+MetadataLog::MetadataLog(const Device &dev, uint64_t commit_offset, uint64_t log_offset,
+			 uint64_t log_size, CrashPoint crash_point)
+	: dev_(dev), commit_off_(commit_offset), off_(log_offset), size_(log_size),
+	  crash_point_(std::move(crash_point))
 {
+}
+
+void MetadataLog::crash_point(std::string_view step) const
+{
+	if (crash_point_)
+		crash_point_(step);
+}
+
+Result<void> MetadataLog::writable() const
+{
+	if (frozen_)
+		return Error{.errnum = EROFS, .field = "metadata log", .expected = "an intact log",
+			     .found = "damage found at replay; the file system is read-only"};
+	if (dev_.read_only())
+		return Error{.errnum = EROFS, .field = "device " + dev_.path(), .expected = "writable",
+			     .found = "opened read-only"};
+	return {};
+}
+
+Result<void> MetadataLog::write_commit(CommitWord w)
+{
+	// One aligned 8-byte store: the media never holds half of it.
+	auto *word = reinterpret_cast<volatile uint64_t *>(dev_.base() + commit_off_ +
+							   offsetof(LogCommitBlock, commit));
+	*word = pack_commit(w);
+	if (auto ok = dev_.flush(commit_off_, sizeof(LogCommitBlock)); !ok)
+		return ok.error();
+	commit_ = w;
+	return {};
 }
 
 Result<void> MetadataLog::format()
@@ -286,119 +395,291 @@ Result<void> MetadataLog::format()
 		return Error{.errnum = EROFS, .field = "device " + dev_.path(),
 			     .expected = "writable", .found = "opened read-only"};
 	std::memset(dev_.base() + off_, 0, size_);
-	append_off_ = 0;
-	next_seq_ = 1;
+	if (auto ok = dev_.flush(off_, size_); !ok)
+		return ok.error();
+	LogCommitBlock cb{};
+	cb.magic = kCommitMagic;
+	cb.commit = pack_commit(CommitWord{});
+	std::memcpy(dev_.base() + commit_off_, &cb, sizeof(cb));
+	if (auto ok = dev_.flush(commit_off_, sizeof(cb)); !ok)
+		return ok.error();
+	commit_ = CommitWord{};
+	used_ = dirty_end_ = checkpoint_bytes_ = 0;
 	frozen_ = false;
-	return dev_.flush(off_, size_);
+	return {};
 }
+
+namespace {
+
+// The committed-looking chain of entries at the start of a half: consecutive
+// sequence numbers from 1, one epoch.  At most `limit` entries.
+std::vector<LogEntry> read_chain(std::span<const uint8_t> half, uint64_t half_off, uint64_t limit,
+				 std::optional<uint16_t> epoch, std::optional<Error> *stop = nullptr,
+				 uint64_t *end = nullptr)
+{
+	std::vector<LogEntry> out;
+	uint64_t pos = 0;
+	while (out.size() < limit) {
+		auto e = decode_entry(half.subspan(pos));
+		std::optional<Error> why;
+		if (!e)
+			why = e.error();
+		else if (e->seq != out.size() + 1)
+			why = bad_entry("seq", std::to_string(out.size() + 1), std::to_string(e->seq));
+		else if (epoch && e->epoch != *epoch)
+			why = bad_entry("epoch", std::to_string(*epoch), std::to_string(e->epoch));
+		if (why) {
+			if (stop)
+				*stop = why;
+			break;
+		}
+		if (!epoch)
+			epoch = e->epoch;
+		e->offset = half_off + pos;
+		pos += e->length;
+		out.push_back(std::move(*e));
+	}
+	if (end)
+		*end = pos;
+	return out;
+}
+
+} // namespace
 
 ReplayResult MetadataLog::replay()
 {
 	ReplayResult r;
-	std::span<const uint8_t> log(dev_.base() + off_, size_);
-	// Last non-zero byte + 1, so that "only zeros after" is one comparison.
-	uint64_t end_nz = size_;
-	while (end_nz > 0 && log[end_nz - 1] == 0)
-		end_nz--;
+	r.half_size = half_size();
+	frozen_ = false;
+	checkpoint_bytes_ = 0;
+	LogCommitBlock cb;
+	std::memcpy(&cb, dev_.base() + commit_off_, sizeof(cb));
+	r.writer_live = cb.writer != 0;
+	auto half = [&](unsigned h) {
+		return std::span<const uint8_t>(dev_.base() + half_base(h), half_size());
+	};
 
-	uint64_t pos = 0;
-	while (pos < end_nz) {
-		auto e = decode_entry(log.subspan(pos));
-		if (e && e->seq == r.next_seq) {
-			e->offset = pos;
-			pos += e->length;
-			r.entries.push_back(std::move(*e));
-			r.next_seq++;
-			continue;
-		}
+	auto w = cb.magic == kCommitMagic ? unpack_commit(cb.commit) : std::nullopt;
+	if (!w) {
+		// The record of what is committed is gone: recover the newest
+		// chain read-only, and call it damage.
 		LogDamage d;
-		d.offset = pos;
-		d.seq = r.next_seq;
-		d.reason = "entry at log+" + hex(pos) + ": " +
-			   (e ? "sequence number " + std::to_string(e->seq) + ", expected " +
-					std::to_string(r.next_seq)
-			      : e.error().message());
-		// The next decodable entry after the damage, if any.
-		uint64_t q = pos + kEntryAlign;
-		std::optional<LogEntry> next;
-		for (; q < end_nz; q += kEntryAlign) {
-			if (get<uint32_t>(log, q) != kEntryMagic)
-				continue;
-			if (auto n = decode_entry(log.subspan(q)); n) {
-				next = std::move(*n);
-				break;
-			}
-		}
-		if (!next) {
-			// Torn tail: an append that never completed.
-			d.length = end_nz - pos;
-			r.damage = d;
-			break;
-		}
-		d.length = q - pos;
-		if (next->seq == r.next_seq) {
-			// A torn append that later appends went past.
-			r.skipped.push_back(d);
-			pos = q;
-			continue;
-		}
-		d.followed_by_entries = true;
-		for (uint64_t p = q; p < end_nz;) {
-			auto n = decode_entry(log.subspan(p));
-			if (!n)
-				break;
-			d.entries_after++;
-			p += n->length;
-		}
+		d.offset = 0;
+		d.corrupt = true;
+		d.reason = cb.magic != kCommitMagic
+				   ? "log commit block at " + hex(commit_off_) + ": magic " + hex(cb.magic) +
+					     ", expected " + hex(kCommitMagic)
+				   : "log commit word at " + hex(commit_off_ + offsetof(LogCommitBlock, commit)) +
+					     " fails its check (" + hex(cb.commit) + ")";
+		std::vector<LogEntry> c[2];
+		for (unsigned h = 0; h < 2; h++)
+			c[h] = read_chain(half(h), half_base(h) - off_, UINT32_MAX, std::nullopt);
+		unsigned pick = c[0].empty() ? 1 : 0;
+		if (!c[0].empty() && !c[1].empty())
+			pick = static_cast<int16_t>(c[1][0].epoch - c[0][0].epoch) > 0 ? 1 : 0;
+		d.reason += "; recovered " + std::to_string(c[pick].size()) +
+			    " entries from log half " + std::to_string(pick) + ", read-only";
+		r.commit = CommitWord{.count = static_cast<uint32_t>(c[pick].size()),
+				      .epoch = c[pick].empty() ? uint16_t{0} : c[pick][0].epoch};
+		r.entries = std::move(c[pick]);
 		r.damage = d;
-		break;
+		r.commit_damaged = true;
+		commit_ = r.commit;
+		frozen_ = true;
+		return r;
 	}
-	r.append_offset = std::max(pos, round_up(end_nz, kEntryAlign));
-	if (!r.damage)
-		r.append_offset = pos;
-	append_off_ = r.append_offset;
-	next_seq_ = r.next_seq;
-	frozen_ = r.corrupt();
+	commit_ = *w;
+	r.commit = *w;
+	const unsigned live = commit_.epoch & 1u;
+	const uint64_t live_off = half_base(live) - off_;
+	auto bytes = half(live);
+	std::optional<Error> stop;
+	uint64_t end = 0;
+	r.entries = read_chain(bytes, live_off, commit_.count, commit_.epoch, &stop, &end);
+	used_ = end;
+	r.used = end;
+	if (r.entries.size() < commit_.count) {
+		LogDamage d;
+		d.offset = live_off + end;
+		d.length = kEntryAlign;
+		d.seq = r.entries.size() + 1;
+		d.corrupt = true;
+		d.entries_after = commit_.count - r.entries.size();
+		d.reason = "committed entry " + std::to_string(d.seq) + " of " +
+			   std::to_string(commit_.count) + " at log+" + hex(d.offset) + ": " +
+			   stop->message();
+		r.damage = d;
+		frozen_ = true;
+		return r;
+	}
+
+	// Past the committed end: zero, or the one entry an interrupted append
+	// was writing (its header first, then its payload), and nothing else.
+	uint64_t end_nz = bytes.size();
+	while (end_nz > end && bytes[end_nz - 1] == 0)
+		end_nz--;
+	dirty_end_ = end_nz;
+	if (end_nz == end)
+		return r;
+	uint64_t span = offsetof(LogEntryHeader, reserved2) + sizeof(uint32_t);
+	std::string what = "an incomplete header";
+	if (bytes.size() - end >= sizeof(LogEntryHeader)) {
+		auto h = get<LogEntryHeader>(bytes, end);
+		if (h.magic == kEntryMagic && h.header_size == sizeof(LogEntryHeader) &&
+		    h.seq == commit_.count + 1u && h.epoch == commit_.epoch &&
+		    h.payload_len <= bytes.size() - end - sizeof(h)) {
+			span = round_up(sizeof(h) + h.payload_len, kEntryAlign);
+			auto e = decode_entry(bytes.subspan(end));
+			what = e ? "a complete entry that was never committed"
+				 : "an incomplete entry (" + e.error().message() + ")";
+		}
+	}
+	LogDamage d;
+	d.offset = live_off + end;
+	d.length = end_nz - end;
+	d.seq = commit_.count + 1u;
+	if (end_nz <= end + span) {
+		d.reason = "uncommitted append at log+" + hex(d.offset) + " (" + std::to_string(d.length) +
+			   " bytes): " + what;
+	} else {
+		d.corrupt = true;
+		d.reason = std::to_string(d.length) + " bytes from log+" + hex(d.offset) + " to log+" +
+			   hex(live_off + end_nz) + " past the committed end are not zero, beyond what an "
+			   "interrupted append writes (" + what + " at the committed end)";
+		frozen_ = true;
+	}
+	r.damage = d;
 	return r;
 }
 
-Result<LogEntry> MetadataLog::append(const LogRecord &record)
+Result<LogEntry> MetadataLog::append(const LogRecord &record, uint64_t keep_free)
 {
-	if (frozen_)
-		return Error{.errnum = EROFS, .field = "metadata log",
-			     .expected = "an intact log",
-			     .found = "corruption found at replay; the file system is read-only"};
-	if (dev_.read_only())
-		return Error{.errnum = EROFS, .field = "device " + dev_.path(),
-			     .expected = "writable", .found = "opened read-only"};
-	auto bytes = encode_entry(record, next_seq_);
+	if (auto ok = writable(); !ok)
+		return ok.error();
+	auto bytes = encode_entry(record, next_seq(), commit_.epoch);
 	if (!bytes)
 		return bytes.error();
-	if (bytes->size() > size_ - append_off_)
+	const uint64_t room = half_size() - used_;
+	if (bytes->size() > room || room - bytes->size() < keep_free)
 		return Error{.errnum = ENOSPC, .field = "metadata log",
 			     .expected = "room for an entry of " + std::to_string(bytes->size()) +
-					 " bytes",
-			     .found = "full: " + std::to_string(append_off_) + " bytes used of " +
-				      std::to_string(size_)};
-	uint8_t *at = dev_.base() + off_ + append_off_;
-	// Payload first, header last: a crash in between leaves a zero header
-	// over non-zero bytes, which replay reports as a torn append.
-	std::memcpy(at + sizeof(LogEntryHeader), bytes->data() + sizeof(LogEntryHeader),
-		    bytes->size() - sizeof(LogEntryHeader));
-	if (auto ok = dev_.flush(off_ + append_off_ + sizeof(LogEntryHeader),
-				 bytes->size() - sizeof(LogEntryHeader));
-	    !ok)
+					 " bytes" +
+					 (keep_free ? " and " + std::to_string(keep_free) +
+							      " bytes kept free for root and deletes"
+						    : std::string()),
+			     .found = "full: " + std::to_string(used_) + " bytes used of the " +
+				      std::to_string(half_size()) + " a log half holds"};
+	uint8_t *at = dev_.base() + live_base() + used_;
+	const uint64_t at_off = live_base() + used_;
+	if (dirty_end_ > used_) {
+		// A torn append from before: never committed, so nothing to keep.
+		std::memset(at, 0, dirty_end_ - used_);
+		if (auto ok = dev_.flush(at_off, dirty_end_ - used_); !ok)
+			return ok.error();
+		dirty_end_ = used_;
+	}
+	// Header first, then the payload, each made durable, so that whatever
+	// a crash leaves past the committed end lies within the span the header
+	// names (replay's test for a torn append).
+	constexpr size_t h = sizeof(LogEntryHeader);
+	std::memcpy(at, bytes->data(), h);
+	if (auto ok = dev_.flush(at_off, h); !ok)
 		return ok.error();
-	std::memcpy(at, bytes->data(), sizeof(LogEntryHeader));
-	if (auto ok = dev_.flush(off_ + append_off_, sizeof(LogEntryHeader)); !ok)
+	crash_point("append: header");
+	std::memcpy(at + h, bytes->data() + h, bytes->size() - h);
+	if (auto ok = dev_.flush(at_off + h, bytes->size() - h); !ok)
 		return ok.error();
+	dirty_end_ = used_ + bytes->size();
+	crash_point("append: payload");
+	if (auto ok = write_commit({.count = commit_.count + 1, .epoch = commit_.epoch}); !ok)
+		return ok.error();
+	crash_point("append: committed");
 	auto e = decode_entry(*bytes);
 	if (!e)
 		return e.error(); // cannot happen: we just encoded it
-	e->offset = append_off_;
-	append_off_ += bytes->size();
-	next_seq_++;
+	e->offset = at_off - off_;
+	used_ += bytes->size();
 	return e;
+}
+
+Result<void> MetadataLog::compact(std::span<const LogRecord> live)
+{
+	if (auto ok = writable(); !ok)
+		return ok.error();
+	const CommitWord next{.count = 0, .epoch = static_cast<uint16_t>(commit_.epoch + 1)};
+	std::vector<uint8_t> image;
+	uint64_t seq = 1;
+	for (const auto &rec : live) {
+		auto bytes = encode_entry(rec, seq++, next.epoch);
+		if (!bytes)
+			return bytes.error();
+		image.insert(image.end(), bytes->begin(), bytes->end());
+		if (image.size() > half_size())
+			break;
+	}
+	if (image.size() > half_size())
+		return Error{.errnum = ENOSPC, .field = "metadata log",
+			     .expected = "a log half (" + std::to_string(half_size()) +
+					 " bytes) that holds the live namespace",
+			     .found = "full: the " + std::to_string(live.size()) +
+				      " live files and directories need more than that"};
+	const unsigned other = (commit_.epoch + 1u) & 1u;
+	uint8_t *base = dev_.base() + half_base(other);
+	// The other half is not live: nothing there is needed.
+	std::memset(base, 0, half_size());
+	if (auto ok = dev_.flush(half_base(other), half_size()); !ok)
+		return ok.error();
+	crash_point("compact: other half zeroed");
+	std::memcpy(base, image.data(), image.size());
+	if (auto ok = dev_.flush(half_base(other), image.size()); !ok)
+		return ok.error();
+	crash_point("compact: checkpoint written");
+	if (auto ok = write_commit({.count = static_cast<uint32_t>(live.size()), .epoch = next.epoch}); !ok)
+		return ok.error();
+	crash_point("compact: switched");
+	used_ = dirty_end_ = checkpoint_bytes_ = image.size();
+	return {};
+}
+
+Result<void> MetadataLog::set_writer(uint64_t id)
+{
+	if (dev_.read_only())
+		return Error{.errnum = EROFS, .field = "device " + dev_.path(), .expected = "writable",
+			     .found = "opened read-only"};
+	LogCommitBlock cb;
+	std::memcpy(&cb, dev_.base() + commit_off_, sizeof(cb));
+	timespec ts{};
+	clock_gettime(CLOCK_REALTIME, &ts);
+	const uint64_t since = id ? static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
+					    static_cast<uint64_t>(ts.tv_nsec)
+				  : 0;
+	auto *p = reinterpret_cast<volatile uint64_t *>(dev_.base() + commit_off_);
+	p[offsetof(LogCommitBlock, writer) / 8] = id;
+	p[offsetof(LogCommitBlock, writer_since_ns) / 8] = since;
+	return dev_.flush(commit_off_, sizeof(cb));
+}
+
+Result<uint64_t> MetadataLog::discard_uncommitted()
+{
+	if (dev_.read_only())
+		return Error{.errnum = EROFS, .field = "device " + dev_.path(), .expected = "writable",
+			     .found = "opened read-only"};
+	auto r = replay();
+	if (r.damage && r.damage->corrupt && r.entries.size() < r.commit.count)
+		return Error{.errnum = EROFS, .field = "metadata log",
+			     .expected = "intact committed entries", .found = r.damage->reason};
+	if (r.commit_damaged)
+		return Error{.errnum = EROFS, .field = "metadata log",
+			     .expected = "an intact commit word", .found = r.damage->reason};
+	const uint64_t n = dirty_end_ - used_;
+	if (n) {
+		std::memset(dev_.base() + live_base() + used_, 0, n);
+		if (auto ok = dev_.flush(live_base() + used_, n); !ok)
+			return ok.error();
+	}
+	dirty_end_ = used_;
+	frozen_ = false;
+	return n;
 }
 
 } // namespace daxfmap::fs
