@@ -522,5 +522,155 @@ TEST_F(Daxfmapd, CorruptLogEntryMountsReadOnlyFsckFailsAndNothingIsWrittenOverIt
 	EXPECT_TRUE(contents(dev_) == damaged) << "the damaged log was written to";
 }
 
+// The mount's options field in /proc/mounts ("ro,nosuid,..."), or "".
+std::string mount_options(const std::string &mnt)
+{
+	std::ifstream in("/proc/mounts");
+	for (std::string line; std::getline(in, line);) {
+		std::istringstream f(line);
+		std::string src, point, type, options;
+		f >> src >> point >> type >> options;
+		if (point == mnt)
+			return options;
+	}
+	return "";
+}
+
+void overwrite(const std::string &file, uint64_t at, const std::string &bytes)
+{
+	int fd = ::open(file.c_str(), O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at)),
+		  static_cast<ssize_t>(bytes.size()));
+	::close(fd);
+}
+
+TEST_F(Daxfmapd, CreateAllocateUnlinkCyclesFarBeyondTheLogKeepTheMountWritable)
+{
+	// Every log append is durable (msync): on tmpfs that costs microseconds,
+	// on a disk-backed scratch directory milliseconds.
+	std::string shm = "/dev/shm/daxfmap-cycles-XXXXXX";
+	if (::access("/dev/shm", W_OK) == 0) {
+		int fd = ::mkstemp(shm.data());
+		ASSERT_GE(fd, 0);
+		::close(fd);
+		::unlink(shm.c_str());
+		dev_ = shm;
+	}
+	struct Remove {
+		std::string p;
+		~Remove() { ::unlink(p.c_str()); }
+	} remove{dev_};
+	Outcome mk = run({"mkfs", "emulated:" + dev_ + ":128M", "--log-size", "2M"});
+	ASSERT_EQ(mk.code, 0) << mk.err;
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("kept"), "--size", "2M"}).code, 0);
+	// The cycle; before compaction a 2 MiB log was full after about
+	// 5,400 of them.
+	const std::string f = in_mnt("cycle");
+	for (int i = 0; i < 6500; i++) {
+		int fd = ::open(f.c_str(), O_CREAT | O_WRONLY, 0644);
+		ASSERT_GE(fd, 0) << "round " << i << ": " << std::strerror(errno);
+		const std::string v = "size=2M";
+		ASSERT_EQ(::fsetxattr(fd, "user.daxfmap.allocate", v.data(), v.size(), 0), 0)
+			<< "round " << i << ": " << std::strerror(errno);
+		::close(fd);
+		ASSERT_EQ(::unlink(f.c_str()), 0) << "round " << i << ": " << std::strerror(errno);
+	}
+	umount();
+	Outcome fsck = run({"fsck", dev_});
+	EXPECT_EQ(fsck.code, 0) << fsck.out << fsck.err;
+	EXPECT_CONTAINS(fsck.out, "log: ");
+	EXPECT_CONTAINS(fsck.out, "clean");
+	Outcome j = run({"fsck", "--json", dev_});
+	EXPECT_CONTAINS(j.out, "\"used_percent\"");
+	mount();
+	EXPECT_EQ(::access(in_mnt("kept").c_str(), F_OK), 0);
+	EXPECT_NE(::access(f.c_str(), F_OK), 0);
+}
+
+TEST_F(Daxfmapd, RandomBytesOverTheLogAreDamageNotAnEmptyFileSystem)
+{
+	mkfs("64M");
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("a"), "--size", "2M"}).code, 0);
+	umount();
+	// dd if=/dev/urandom of=IMG bs=1M seek=2 count=8 conv=notrunc
+	std::string junk(8 * kMiB, '\0');
+	uint64_t x = 0x243F6A8885A308D3ull;
+	for (auto &c : junk) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		c = static_cast<char>(x);
+	}
+	overwrite(dev_, 2 * kMiB, junk);
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 1) << f.out << f.err;
+	EXPECT_CONTAINS(f.out, "NOT CLEAN");
+	Outcome m = mount();
+	EXPECT_CONTAINS(m.out, "READ-ONLY");
+	EXPECT_CONTAINS(mount_options(mnt_), "ro");
+	EXPECT_NE(run({"creat", in_mnt("b"), "--size", "2M"}).code, 0);
+}
+
+TEST_F(Daxfmapd, StrayByteAtTheLogsEndIsNotCleanUntilRepairedAndThenCreatesWork)
+{
+	mkfs("64M");
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("a"), "--size", "2M"}).code, 0);
+	umount();
+	// The last byte of the live (first) half of the default 8 MiB log.
+	overwrite(dev_, 2 * kMiB + 4 * kMiB - 1, "\x01");
+	Outcome f = run({"fsck", dev_});
+	EXPECT_EQ(f.code, 1) << f.out;
+	EXPECT_CONTAINS(f.out, "past the committed end");
+	Outcome r = run({"fsck", "--repair", dev_});
+	EXPECT_EQ(r.code, 0) << r.out << r.err;
+	EXPECT_CONTAINS(r.out, "zeroed");
+	Outcome m = mount();
+	EXPECT_EQ(m.out.find("READ-ONLY"), std::string::npos) << m.out;
+	EXPECT_EQ(run({"creat", in_mnt("b"), "--size", "2M"}).code, 0);
+	EXPECT_EQ(::access(in_mnt("a").c_str(), F_OK), 0);
+}
+
+TEST_F(Daxfmapd, ReadOnlyMountIsRoInProcMountsAndRefusedBesideAWriter)
+{
+	mkfs("64M");
+	mount();
+	const std::string ro_mnt = path("ro");
+	ASSERT_EQ(::mkdir(ro_mnt.c_str(), 0755), 0);
+	Outcome beside = run({"mount", "--read-only", dev_, ro_mnt});
+	EXPECT_NE(beside.code, 0);
+	EXPECT_CONTAINS(beside.err, "read-write");
+	EXPECT_FALSE(listed_in_proc_mounts(ro_mnt));
+	EXPECT_EQ(mount_options(mnt_).rfind("rw", 0), 0u) << mount_options(mnt_);
+	umount();
+	mount({"--read-only"});
+	EXPECT_EQ(mount_options(mnt_).rfind("ro", 0), 0u) << mount_options(mnt_);
+}
+
+TEST_F(Daxfmapd, TimesAreLoggedNeverSilentlyIgnored)
+{
+	mkfs("64M");
+	mount();
+	ASSERT_EQ(run({"creat", in_mnt("f"), "--size", "2M"}).code, 0);
+	const std::string f = in_mnt("f");
+	const timespec set[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT}, {.tv_sec = 86400, .tv_nsec = 5}};
+	ASSERT_EQ(::utimensat(AT_FDCWD, f.c_str(), set, 0), 0) << std::strerror(errno);
+	struct stat st{};
+	ASSERT_EQ(::stat(f.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mtim.tv_sec, 86400);
+	const timespec atime_only[2] = {{.tv_sec = 1, .tv_nsec = 0}, {.tv_sec = 0, .tv_nsec = UTIME_OMIT}};
+	EXPECT_NE(::utimensat(AT_FDCWD, f.c_str(), atime_only, 0), 0) << "atime is not kept";
+	EXPECT_EQ(errno, EPERM);
+	write_file(f, "bytes");
+	ASSERT_EQ(::stat(f.c_str(), &st), 0);
+	const time_t written = st.st_mtim.tv_sec;
+	EXPECT_GT(written, 86400) << "a write moves mtime";
+	umount();
+	mount();
+	ASSERT_EQ(::stat(f.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mtim.tv_sec, written) << "and it was logged at close";
+}
+
 } // namespace
 } // namespace daxfmap::testing

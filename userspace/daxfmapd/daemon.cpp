@@ -232,10 +232,11 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, f
 		fuse_reply_err(req, err_of(a.error()));
 		return;
 	}
-	// The media format logs no attribute changes and files never change
-	// size: a size change is refused (EPERM: not allowed on this file
-	// system), other changes to what the log holds too; times are not kept
-	// and silently stay as they are, so that touch and cp -p work.
+	// Files never change size and the log has no entry for mode or owner
+	// changes: those are refused (EPERM: not allowed on this file system),
+	// never silently ignored.  The modification time is logged (TIMES);
+	// access times are not kept (atime reads as mtime), so setting only
+	// atime is refused too.
 	if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<uint64_t>(attr->st_size) != a->size) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -245,6 +246,27 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, f
 	    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != a->gid)) {
 		fuse_reply_err(req, EPERM);
 		return;
+	}
+	const int mtime = FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
+	const int atime = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW;
+	if ((to_set & atime) && !(to_set & mtime)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (to_set & mtime) {
+		timespec now{};
+		clock_gettime(CLOCK_REALTIME, &now);
+		const timespec t = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? now : attr->st_mtim;
+		if (t.tv_sec < 0) {
+			fuse_reply_err(req, EINVAL); // before 1970: the log holds unsigned ns
+			return;
+		}
+		a = srv(req).fs_.set_mtime(ino, static_cast<uint64_t>(t.tv_sec) * 1000000000ull +
+						       static_cast<uint64_t>(t.tv_nsec));
+		if (!a) {
+			fuse_reply_err(req, err_of(a.error()));
+			return;
+		}
 	}
 	const struct stat st = to_stat(*a);
 	fuse_reply_attr(req, &st, kAttrTimeout);
@@ -356,8 +378,13 @@ void op_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info *)
 	fuse_reply_err(req, r ? 0 : err_of(r.error()));
 }
 
-void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info *)
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 {
+	// Writes moved mtime in memory; log it once per open, not per write.
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		if (auto ok = srv(req).fs_.sync_mtime(ino); !ok)
+			srv(req).say("inode " + std::to_string(ino) + ": mtime not logged: " +
+				     ok.error().message());
 	fuse_reply_err(req, 0);
 }
 
@@ -426,7 +453,7 @@ void op_statfs(fuse_req_t req, fuse_ino_t)
 	v.f_frsize = st.unit;
 	v.f_blocks = st.total_units;
 	v.f_bfree = st.free_units;
-	v.f_bavail = st.free_units;
+	v.f_bavail = st.free_units - st.reserved_units; // what files of other users can take
 	v.f_files = st.inodes + 1000000;
 	v.f_ffree = 1000000;
 	v.f_favail = 1000000;
@@ -616,7 +643,7 @@ bool still_mounted(const std::string &mnt)
 	return false;
 }
 
-Result<int> mount_fuse(const DaemonOptions &o, const std::string &source)
+Result<int> mount_fuse(const DaemonOptions &o, const std::string &source, bool read_only)
 {
 	struct stat st;
 	if (::stat(o.mountpoint.c_str(), &st) != 0)
@@ -629,8 +656,9 @@ Result<int> mount_fuse(const DaemonOptions &o, const std::string &source)
 	const std::string data = "fd=" + std::to_string(fd) + ",rootmode=40000,user_id=" +
 				 std::to_string(::geteuid()) + ",group_id=" + std::to_string(::getegid()) +
 				 ",allow_other,default_permissions,max_read=" + std::to_string(kMaxIo);
-	if (::mount(source.c_str(), o.mountpoint.c_str(), "fuse.daxfmap", MS_NOSUID | MS_NODEV,
-		    data.c_str()) != 0) {
+	// Read-only in /proc/mounts too, so that tools see it before they try.
+	const unsigned long flags = MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
+	if (::mount(source.c_str(), o.mountpoint.c_str(), "fuse.daxfmap", flags, data.c_str()) != 0) {
 		const int err = errno;
 		::close(fd);
 		return sys_error(err, o.mountpoint, "mount(2) of fuse.daxfmap");
@@ -755,7 +783,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 	s.se_ = se;
 	int fd = o.fuse_fd;
 	if (fd < 0) {
-		auto m = mount_fuse(opts, fsys.device().path());
+		auto m = mount_fuse(opts, fsys.device().path(), fsys.read_only());
 		if (!m) {
 			err << "daxfmapd: " << m.error().message() << "\n";
 			fuse_session_destroy(se);

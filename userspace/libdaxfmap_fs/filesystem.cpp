@@ -605,10 +605,20 @@ Result<void> FileSystem::compact_locked()
 	return {};
 }
 
-Result<LogEntry> FileSystem::log_append(const LogRecord &record, bool privileged)
+Result<void> FileSystem::compact()
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	return compact_locked();
+}
+
+Result<LogEntry> FileSystem::log_append(const LogRecord &record, LogUse use)
 {
 	const uint64_t half = log_.half_size();
-	const uint64_t keep_free = privileged ? 0 : half / kReservedLogDivisor;
+	const uint64_t keep_free = use == LogUse::Delete ? 0
+				   : use == LogUse::Root ? half / kReservedLogDivisorRoot
+							 : half / kReservedLogDivisor;
 	const uint64_t since = log_.used() - log_.checkpoint_bytes();
 	// Early, so that the log rarely fills up: once it is 3/4 full and has
 	// grown by a quarter half since the last compaction.
@@ -635,7 +645,7 @@ Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
 		return err(EPERM, "the root directory", "a file or directory with a log entry",
 			   "the root, whose time is the mkfs time");
 	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = mtime_ns},
-				n->uid == 0);
+				use_for(n->uid));
 	    !e)
 		return e.error();
 	n->time_ns = mtime_ns;
@@ -650,7 +660,9 @@ Result<void> FileSystem::sync_mtime(Ino ino)
 	if (!n || n->written_ns <= n->time_ns || read_only_)
 		return {};
 	const uint64_t t = n->written_ns;
-	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = t}, true); !e)
+	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = t},
+				use_for(n->uid));
+	    !e)
 		return e.error();
 	n->time_ns = t;
 	return {};
@@ -673,7 +685,7 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 	}
 	FileRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			    .flags = 0, .size = size, .time_ns = now_ns(), .fmap = *fmap};
-	if (auto e = log_append(rec, uid == 0); !e) {
+	if (auto e = log_append(rec, use_for(uid)); !e) {
 		alloc_.release(*fmap);
 		return e.error();
 	}
@@ -710,7 +722,7 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	FileRecordEntry rec{.path = path_locked(ino), .mode = n->mode, .uid = n->uid,
 			    .gid = n->gid, .flags = 0, .size = size, .time_ns = now_ns(),
 			    .fmap = *fmap};
-	if (auto e = log_append(rec, n->uid == 0); !e) {
+	if (auto e = log_append(rec, use_for(n->uid)); !e) {
 		alloc_.release(*fmap);
 		return e.error();
 	}
@@ -731,7 +743,7 @@ Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode,
 	const std::string &path = *new_path;
 	MkdirRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			     .time_ns = now_ns()};
-	if (auto e = log_append(rec, uid == 0); !e)
+	if (auto e = log_append(rec, use_for(uid)); !e)
 		return e.error();
 	auto ino = insert_node(parent, name, {.dir = true, .mode = rec.mode, .uid = uid, .gid = gid,
 					      .time_ns = rec.time_ns});
@@ -758,7 +770,7 @@ Result<void> FileSystem::remove(Ino parent, std::string_view name, bool dir)
 	if (n.dir && !n.kids.empty())
 		return err(ENOTEMPTY, "\"" + path + "\"", "an empty directory",
 			   std::to_string(n.kids.size()) + " entries");
-	if (auto e = log_append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}, true); !e)
+	if (auto e = log_append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}, LogUse::Delete); !e)
 		return e.error();
 	alloc_.release(n.fmap);
 	node(parent)->subdirs -= n.dir ? 1 : 0;

@@ -64,10 +64,12 @@ struct StatFs {
 };
 
 // Of the data area, the share only root-owned files may allocate (as ext4's
-// reserved blocks): 1/20, at least one unit.  Of a log half, the share only
-// root and deletes may use, so that a full log can always be emptied: 1/16.
+// reserved blocks): 1/20, at least one unit.  Of a log half, what creations
+// leave free: 1/16 for other users, 1/64 for root; deletes may use it all,
+// so that a full log can always be emptied.
 inline constexpr uint64_t kReservedDataDivisor = 20;
 inline constexpr uint64_t kReservedLogDivisor = 16;
+inline constexpr uint64_t kReservedLogDivisorRoot = 64;
 // A compaction starts before an append once the live half is this full
 // (numerator / 4), and only if the log grew by a quarter half since the last
 // one, so that a namespace that nearly fills a half does not compact on every
@@ -201,6 +203,10 @@ public:
 	const Device &device() const { return *dev_; }
 	const Superblock &superblock() const { return sb_; }
 
+	// Writes the live namespace into the other half of the log and switches
+	// to it (done by itself when the log fills; for tests and tools).
+	Result<void> compact();
+
 	// Replaces the listener (empty: none).
 	void set_listener(Listener listener);
 
@@ -223,10 +229,12 @@ struct LogRepair {
 Result<LogRepair> repair_log(Device &dev);
 
 	Result<void> apply(const LogEntry &entry);
+	// Who an append is for: how much of the log's reserve it may use.
+	enum class LogUse { Delete, Root, User };
+	static LogUse use_for(uint32_t uid) { return uid == 0 ? LogUse::Root : LogUse::User; }
 	// Appends under mu_, compacting the log first when it is full enough
-	// (or full); `privileged`: root's or a delete, which may use the log's
-	// reserve.
-	Result<LogEntry> log_append(const LogRecord &record, bool privileged);
+	// (or full).
+	Result<LogEntry> log_append(const LogRecord &record, LogUse use);
 	Result<void> compact_locked();
 	// The live namespace as log records, parents before children.
 	std::vector<LogRecord> checkpoint_locked() const;
