@@ -320,6 +320,22 @@ TEST(MetadataLog, CompactionKeepsOnlyTheLiveRecordsInTheOtherHalf)
 	EXPECT_FALSE(r2.damage);
 }
 
+TEST(MetadataLog, CompactionOfAnEmptyNamespaceLeavesAnEmptyLog)
+{
+	// Found by media_replay_fuzz (UBSan: memcpy from a null pointer).
+	auto dev = memfd();
+	auto log = make_log(*dev);
+	ASSERT_TRUE(log.format());
+	ASSERT_TRUE(log.append(dir("a")));
+	ASSERT_TRUE(log.compact({}));
+	EXPECT_EQ(log.used(), 0u);
+	auto after = make_log(*dev);
+	auto r = after.replay();
+	EXPECT_TRUE(r.entries.empty());
+	EXPECT_FALSE(r.damage);
+	EXPECT_EQ(r.commit.epoch, 1u);
+}
+
 TEST(MetadataLog, CompactionThatDoesNotFitIsENOSPCAndChangesNothingLive)
 {
 	auto dev = memfd();

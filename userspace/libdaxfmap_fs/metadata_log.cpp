@@ -630,9 +630,11 @@ Result<void> MetadataLog::compact(std::span<const LogRecord> live)
 	if (auto ok = dev_.flush(half_base(other), half_size()); !ok)
 		return ok.error();
 	crash_point("compact: other half zeroed");
-	std::memcpy(base, image.data(), image.size());
-	if (auto ok = dev_.flush(half_base(other), image.size()); !ok)
-		return ok.error();
+	if (!image.empty()) {
+		std::memcpy(base, image.data(), image.size());
+		if (auto ok = dev_.flush(half_base(other), image.size()); !ok)
+			return ok.error();
+	}
 	crash_point("compact: checkpoint written");
 	if (auto ok = write_commit({.count = static_cast<uint32_t>(live.size()), .epoch = next.epoch}); !ok)
 		return ok.error();
