@@ -99,6 +99,8 @@ protected:
 		if (!mnt_.empty()) {
 			EXPECT_FALSE(listed_in_proc_mounts(mnt_)) << "leaked mount at " << mnt_;
 		}
+		if (!shm_dev_.empty())
+			::unlink(shm_dev_.c_str());
 		Cli::TearDown();
 	}
 
@@ -126,6 +128,23 @@ protected:
 	}
 
 	std::string in_mnt(const std::string &name) const { return mnt_ + "/" + name; }
+
+	// Puts the device image on /dev/shm, when there is one, for tests that
+	// make thousands of log appends: each is durable (msync), which costs
+	// microseconds on tmpfs and milliseconds on a disk-backed scratch
+	// directory.  Removed at TearDown.
+	void device_on_tmpfs()
+	{
+		std::string shm = "/dev/shm/daxfmap-test-XXXXXX";
+		if (::access("/dev/shm", W_OK) != 0)
+			return;
+		int fd = ::mkstemp(shm.data());
+		ASSERT_GE(fd, 0);
+		::close(fd);
+		::unlink(shm.c_str());
+		dev_ = shm;
+		shm_dev_ = shm;
+	}
 
 	Fmap fmap_of(const std::string &file)
 	{
@@ -160,6 +179,7 @@ protected:
 	}
 
 	std::string dev_, mnt_;
+	std::string shm_dev_; // a device image outside the scratch directory, ours to remove
 };
 
 void write_file(const std::string &file, const std::string &data)
@@ -547,20 +567,7 @@ void overwrite(const std::string &file, uint64_t at, const std::string &bytes)
 
 TEST_F(Daxfmapd, CreateAllocateUnlinkCyclesFarBeyondTheLogKeepTheMountWritable)
 {
-	// Every log append is durable (msync): on tmpfs that costs microseconds,
-	// on a disk-backed scratch directory milliseconds.
-	std::string shm = "/dev/shm/daxfmap-cycles-XXXXXX";
-	if (::access("/dev/shm", W_OK) == 0) {
-		int fd = ::mkstemp(shm.data());
-		ASSERT_GE(fd, 0);
-		::close(fd);
-		::unlink(shm.c_str());
-		dev_ = shm;
-	}
-	struct Remove {
-		std::string p;
-		~Remove() { ::unlink(p.c_str()); }
-	} remove{dev_};
+	device_on_tmpfs();
 	Outcome mk = run({"mkfs", "emulated:" + dev_ + ":128M", "--log-size", "2M"});
 	ASSERT_EQ(mk.code, 0) << mk.err;
 	mount();
@@ -587,6 +594,27 @@ TEST_F(Daxfmapd, CreateAllocateUnlinkCyclesFarBeyondTheLogKeepTheMountWritable)
 	mount();
 	EXPECT_EQ(::access(in_mnt("kept").c_str(), F_OK), 0);
 	EXPECT_NE(::access(f.c_str(), F_OK), 0);
+}
+
+TEST_F(Daxfmapd, FullLogIsNamedAsTheLogNotAFullDeviceAndRemovalsStillWork)
+{
+	device_on_tmpfs();
+	Outcome mk = run({"mkfs", "emulated:" + dev_ + ":64M", "--log-size", "2M"});
+	ASSERT_EQ(mk.code, 0) << mk.err;
+	mount({"--no-bpf"});
+	const std::string name(240, 'd');
+	int n = 0;
+	for (; n < 100000; n++)
+		if (::mkdir(in_mnt(name + std::to_string(n)).c_str(), 0755) != 0)
+			break;
+	ASSERT_EQ(errno, ENOSPC) << "after " << n << " directories";
+	Outcome c = run({"creat", in_mnt("f"), "--size", "2M"});
+	EXPECT_NE(c.code, 0);
+	EXPECT_CONTAINS(c.err, "metadata log is full");
+	EXPECT_EQ(c.err.find("data area is full"), std::string::npos) << c.err;
+	for (int i = 0; i < n; i++)
+		ASSERT_EQ(::rmdir(in_mnt(name + std::to_string(i)).c_str()), 0) << i << ": " << std::strerror(errno);
+	EXPECT_EQ(run({"creat", in_mnt("f"), "--size", "2M"}).code, 0);
 }
 
 TEST_F(Daxfmapd, RandomBytesOverTheLogAreDamageNotAnEmptyFileSystem)

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,9 @@ inline constexpr const char *kXattrPid = "user.daxfmap.pid";                 // 
 inline constexpr const char *kXattrDevice = "user.daxfmap.device";           // the device spec
 inline constexpr const char *kXattrDeviceSize = "user.daxfmap.device_size";  // its size in bytes, decimal
 // On a regular file:
+// On every directory: "data_free=B data_reserved=B data_total=B log_used=B log_half=B"
+// (bytes), so that an ENOSPC can be told apart: the data area or the metadata log.
+inline constexpr const char *kXattrSpace = "user.daxfmap.space";
 inline constexpr const char *kXattrFmap = "user.daxfmap.fmap";         // GET_FMAP reply bytes
 inline constexpr const char *kXattrAllocate = "user.daxfmap.allocate"; // set: "size=S[,strips=N,chunk=C]"
 inline constexpr const char *kXattrInode = "user.daxfmap.inode";       // inode number = BPF file id
@@ -65,22 +69,65 @@ inline std::string allocate_spec(uint64_t size, uint32_t strips, uint64_t chunk)
 	return s;
 }
 
+// What is full, for an ENOSPC in directory `dir` of a mount: "the metadata log
+// is full (U of H bytes used)" or "the data area is full (F of T bytes free,
+// R reserved for root)"; both when both, "" when the mount cannot say.
+inline std::string what_is_full(const std::string &dir)
+{
+	char buf[256];
+	ssize_t n = ::getxattr(dir.c_str(), kXattrSpace, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return "";
+	buf[n] = '\0';
+	unsigned long long free = 0, reserved = 0, total = 0, used = 0, half = 0;
+	if (std::sscanf(buf, "data_free=%llu data_reserved=%llu data_total=%llu log_used=%llu log_half=%llu",
+			&free, &reserved, &total, &used, &half) != 5)
+		return "";
+	std::string out;
+	// The log keeps 1/16 of a half for root and deletes.
+	if (half && used + half / 16 >= half)
+		out = "the metadata log is full (" + std::to_string(used) + " of " + std::to_string(half) +
+		      " bytes used, the live namespace fills it)";
+	if (free <= reserved) {
+		if (!out.empty())
+			out += "; ";
+		out += "the data area is full (" + std::to_string(free) + " of " + std::to_string(total) +
+		       " bytes free, " + std::to_string(reserved) + " reserved for root)";
+	}
+	return out;
+}
+
+inline std::string parent_dir(const std::string &path)
+{
+	const size_t slash = path.rfind('/');
+	return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
 // Creates `path` in a mount (it must not exist) and gives it its space;
 // returns the file open for writing.  If the space cannot be had, the empty
 // file is removed again, so a failed creat leaves nothing behind.
 inline Result<int> create_allocated(const std::string &path, uint32_t mode, const std::string &spec)
 {
+	auto full = [&](int err, std::string what) {
+		if (err == ENOSPC) {
+			const std::string why = what_is_full(parent_dir(path));
+			what += " (" + (why.empty() ? std::string("no space") : why) + ")";
+		}
+		return what;
+	};
 	int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
-	if (fd < 0)
-		return sys_error(errno, path, "cannot create");
+	if (fd < 0) {
+		const int err = errno;
+		return sys_error(err, path, full(err, "cannot create"));
+	}
 	if (::fsetxattr(fd, kXattrAllocate, spec.data(), spec.size(), 0) != 0) {
 		const int err = errno;
 		::close(fd);
 		::unlink(path.c_str());
-		const char *why = err == ENOSPC ? "cannot allocate (the device is full)"
-			: err == ENOTSUP || err == EOPNOTSUPP ? "cannot allocate (not on a daxfmap mount)"
-			: "cannot allocate";
-		return sys_error(err, path, std::string(why) + " " + spec);
+		const std::string why = err == ENOTSUP || err == EOPNOTSUPP
+						? "cannot allocate (not on a daxfmap mount) " + spec
+						: full(err, "cannot allocate " + spec);
+		return sys_error(err, path, why);
 	}
 	return fd;
 }

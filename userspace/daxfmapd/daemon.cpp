@@ -506,7 +506,17 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			return reply_value(req, size, std::to_string(s.fs_.device().size()));
 		if (n == kXattrBpfInstance && s.bpf_)
 			return reply_value(req, size, s.bpf_->instance());
-	} else if (!a->is_dir()) {
+	}
+	if (a->is_dir() && n == kXattrSpace) {
+		const fs::StatFs st = s.fs_.statfs();
+		return reply_value(req, size,
+				   "data_free=" + std::to_string(st.free_units * st.unit) +
+					   " data_reserved=" + std::to_string(st.reserved_units * st.unit) +
+					   " data_total=" + std::to_string(st.total_units * st.unit) +
+					   " log_used=" + std::to_string(st.log_used) +
+					   " log_half=" + std::to_string(st.log_size));
+	}
+	if (!a->is_dir()) {
 		if (n == kXattrInode)
 			return reply_value(req, size, std::to_string(ino));
 		if (n == kXattrFmap) {
