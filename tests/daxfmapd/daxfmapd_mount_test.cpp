@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -615,6 +616,48 @@ TEST_F(Daxfmapd, FullLogIsNamedAsTheLogNotAFullDeviceAndRemovalsStillWork)
 	for (int i = 0; i < n; i++)
 		ASSERT_EQ(::rmdir(in_mnt(name + std::to_string(i)).c_str()), 0) << i << ": " << std::strerror(errno);
 	EXPECT_EQ(run({"creat", in_mnt("f"), "--size", "2M"}).code, 0);
+}
+
+TEST_F(Daxfmapd, UnlinkedOpenAndMappedFileKeepsItsBytesUntilClosedThenItsSpaceIsFreed)
+{
+	mkfs("32M"); // 13 data units
+	mount({"--no-bpf"});
+	ASSERT_EQ(run({"creat", in_mnt("old"), "--size", "4M"}).code, 0);
+	const std::string mine = make_pattern(7, 4 * kMiB);
+	write_file(in_mnt("old"), mine);
+	int fd = ::open(in_mnt("old").c_str(), O_RDWR);
+	ASSERT_GE(fd, 0);
+	void *map = ::mmap(nullptr, 4 * kMiB, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(map, MAP_FAILED);
+	ASSERT_EQ(::unlink(in_mnt("old").c_str()), 0);
+	struct statvfs before{};
+	ASSERT_EQ(::statvfs(mnt_.c_str(), &before), 0);
+	// Every free unit to other files, each filled with its own bytes.
+	int others = 0;
+	for (;; others++) {
+		const std::string f = in_mnt("new" + std::to_string(others));
+		if (run({"creat", f, "--size", "2M"}).code != 0)
+			break;
+		write_file(f, make_pattern(100 + others, 2 * kMiB));
+	}
+	EXPECT_EQ(static_cast<uint64_t>(others), before.f_bfree) << "the unlinked file's units stayed taken";
+	std::string got(4 * kMiB, '\0');
+	ASSERT_EQ(::pread(fd, got.data(), got.size(), 0), static_cast<ssize_t>(got.size()))
+		<< std::strerror(errno);
+	EXPECT_TRUE(got == mine) << "read(2) on the unlinked file returned other bytes";
+	EXPECT_EQ(std::memcmp(map, mine.data(), mine.size()), 0) << "its mapping shows other bytes";
+	ASSERT_EQ(::munmap(map, 4 * kMiB), 0);
+	ASSERT_EQ(::close(fd), 0);
+	// The kernel forgets the inode once nothing holds it; the space returns.
+	struct statvfs after{};
+	for (int i = 0; i < 100; i++) {
+		ASSERT_EQ(::statvfs(mnt_.c_str(), &after), 0);
+		if (after.f_bfree >= 2)
+			break;
+		::usleep(20000);
+	}
+	EXPECT_EQ(after.f_bfree, 2u);
+	EXPECT_EQ(run({"creat", in_mnt("reuse"), "--size", "4M"}).code, 0);
 }
 
 TEST_F(Daxfmapd, RandomBytesOverTheLogAreDamageNotAnEmptyFileSystem)

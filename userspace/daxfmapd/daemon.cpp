@@ -203,6 +203,21 @@ void op_init(void *, fuse_conn_info *conn)
 	// (Server::init_replied), when it is known.
 }
 
+// The kernel forgot an inode: an unlinked file's space and number go once
+// it holds no reference (open files and mappings keep one).
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	srv(req).fs_.forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		srv(req).fs_.forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	auto a = srv(req).fs_.lookup(parent, name);
@@ -612,6 +627,8 @@ fuse_lowlevel_ops make_ops()
 	fuse_lowlevel_ops ops{};
 	ops.init = op_init;
 	ops.lookup = op_lookup;
+	ops.forget = op_forget;
+	ops.forget_multi = op_forget_multi;
 	ops.getattr = op_getattr;
 	ops.setattr = op_setattr;
 	ops.mkdir = op_mkdir;
@@ -711,7 +728,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 		err << "daxfmapd: " << dev.error().message() << "\n";
 		return 1;
 	}
-	auto mounted = fs::FileSystem::mount(std::move(*dev), {.read_only = o.read_only});
+	auto mounted = fs::FileSystem::mount(std::move(*dev), {.read_only = o.read_only, .count_lookups = true});
 	if (!mounted) {
 		err << "daxfmapd: " << o.device << ": " << mounted.error().message() << "\n";
 		return 1;

@@ -28,6 +28,10 @@ struct FileSystem::Node {
 	// The last write(), which runs under the shared lock; logged by
 	// sync_mtime() when newer than time_ns.
 	mutable std::atomic<uint64_t> written_ns{0};
+	// References the kernel holds (MountOptions::count_lookups); taken under
+	// the shared lock, dropped under the exclusive one.
+	mutable std::atomic<uint64_t> nlookup{0};
+	bool orphan = false; // removed from its directory, still referenced
 	Fmap fmap;                                    // files
 	std::map<std::string, Ino, std::less<>> kids; // directories
 	uint32_t subdirs = 0;                         // for nlink, without a walk
@@ -426,6 +430,8 @@ Attr FileSystem::attr_locked(Ino ino) const
 	a.time_ns = std::max<uint64_t>(n.time_ns, n.written_ns);
 	if (n.dir)
 		a.nlink = 2 + n.subdirs;
+	if (n.orphan)
+		a.nlink = 0;
 	return a;
 }
 
@@ -433,9 +439,11 @@ std::string FileSystem::path_locked(Ino ino) const
 {
 	std::string path;
 	while (ino != kRootIno) {
-		const Node &n = *node(ino);
-		path = path.empty() ? n.name : n.name + "/" + path;
-		ino = n.parent;
+		const Node *n = node(ino);
+		if (!n || n->orphan) // unlinked: no path, and its old parent may be gone
+			return "(unlinked inode " + std::to_string(ino) + ")" + (path.empty() ? "" : "/" + path);
+		path = path.empty() ? n->name : n->name + "/" + path;
+		ino = n->parent;
 	}
 	return path;
 }
@@ -479,6 +487,8 @@ Result<Attr> FileSystem::lookup(Ino parent, std::string_view name) const
 	auto ino = child(parent, name);
 	if (!ino)
 		return ino.error();
+	if (opts_.count_lookups)
+		node(*ino)->nlookup++;
 	return attr_locked(*ino);
 }
 
@@ -644,6 +654,8 @@ Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
 	if (ino == kRootIno)
 		return err(EPERM, "the root directory", "a file or directory with a log entry",
 			   "the root, whose time is the mkfs time");
+	if (auto ok = check_linked(ino); !ok)
+		return ok.error();
 	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = mtime_ns},
 				use_for(n->uid));
 	    !e)
@@ -657,7 +669,7 @@ Result<void> FileSystem::sync_mtime(Ino ino)
 {
 	std::unique_lock lock(mu_);
 	Node *n = node(ino);
-	if (!n || n->written_ns <= n->time_ns || read_only_)
+	if (!n || n->orphan || n->written_ns <= n->time_ns || read_only_)
 		return {};
 	const uint64_t t = n->written_ns;
 	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = t},
@@ -693,6 +705,8 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 					      .time_ns = rec.time_ns, .fmap = std::move(*fmap)});
 	if (!ino)
 		return ino.error();
+	if (opts_.count_lookups)
+		node(*ino)->nlookup++;
 	notify(ChangeKind::Created, *ino, false, node(*ino)->fmap);
 	return attr_locked(*ino);
 }
@@ -705,6 +719,8 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	auto found = file_node(ino);
 	if (!found)
 		return found.error();
+	if (auto ok = check_linked(ino); !ok)
+		return ok.error();
 	Node *n = *found;
 	if (n->size != 0 || !fmap_empty(n->fmap))
 		return err(EINVAL, "\"" + path_locked(ino) + "\"",
@@ -749,6 +765,8 @@ Result<Attr> FileSystem::mkdir(Ino parent, std::string_view name, uint32_t mode,
 					      .time_ns = rec.time_ns});
 	if (!ino)
 		return ino.error();
+	if (opts_.count_lookups)
+		node(*ino)->nlookup++;
 	notify(ChangeKind::Created, *ino, true, node(*ino)->fmap);
 	return attr_locked(*ino);
 }
@@ -772,12 +790,44 @@ Result<void> FileSystem::remove(Ino parent, std::string_view name, bool dir)
 			   std::to_string(n.kids.size()) + " entries");
 	if (auto e = log_append(DeleteRecordEntry{.path = path, .time_ns = now_ns()}, LogUse::Delete); !e)
 		return e.error();
-	alloc_.release(n.fmap);
 	node(parent)->subdirs -= n.dir ? 1 : 0;
 	node(parent)->kids.erase(node(parent)->kids.find(name));
+	if (n.nlookup > 0) {
+		// Open or mapped: the log says it is gone (a crash frees it), but
+		// its space and number wait for the kernel's last reference.
+		n.orphan = true;
+		return {};
+	}
+	release_node(*c);
+	return {};
+}
+
+void FileSystem::release_node(Ino ino)
+{
+	Node &n = *node(ino);
+	alloc_.release(n.fmap);
+	const bool dir = n.dir;
 	Fmap gone = std::move(n.fmap);
-	free_ino(*c);
-	notify(ChangeKind::Deleted, *c, dir, gone);
+	free_ino(ino);
+	notify(ChangeKind::Deleted, ino, dir, gone);
+}
+
+void FileSystem::forget(Ino ino, uint64_t count)
+{
+	std::unique_lock lock(mu_);
+	Node *n = node(ino);
+	if (!n || ino == kRootIno)
+		return;
+	n->nlookup -= std::min<uint64_t>(count, n->nlookup);
+	if (n->orphan && n->nlookup == 0)
+		release_node(ino);
+}
+
+Result<void> FileSystem::check_linked(Ino ino) const
+{
+	if (node(ino)->orphan)
+		return err(ENOENT, "inode " + std::to_string(ino), "a file with a name",
+			   "an unlinked file (still open)");
 	return {};
 }
 

@@ -90,6 +90,11 @@ struct MountOptions {
 	uint32_t max_extents = Allocator::kDefaultMaxExtents;
 	// Crash-consistency tests: called at each durable step of the log.
 	CrashPoint crash_point;
+	// The FUSE daemon's mode: every lookup(), create_file() and mkdir() gives
+	// the kernel a reference to the inode, which forget() returns.  A file
+	// removed while referenced (open or mapped) stays readable and keeps its
+	// space and number until the last reference goes (POSIX unlink).
+	bool count_lookups = false;
 };
 
 // What mount found in the log.
@@ -170,7 +175,11 @@ public:
 	// logged one (the daemon calls it at release): writes change mtime
 	// without a log entry each.
 	Result<void> sync_mtime(Ino ino);
-	// Removes a file and frees its space (EISDIR for a directory).
+	// The kernel dropped `n` references (FUSE FORGET).  The last one of a
+	// removed file frees its space and number (and reports Deleted).
+	void forget(Ino ino, uint64_t n);
+	// Removes a file and frees its space (EISDIR for a directory); with
+	// count_lookups, a referenced file's space and number only at forget().
 	Result<void> unlink(Ino parent, std::string_view name);
 	// Removes an empty directory (ENOTEMPTY, ENOTDIR).
 	Result<void> rmdir(Ino parent, std::string_view name);
@@ -266,6 +275,11 @@ Result<LogRepair> repair_log(Device &dev);
 	Result<void> check_writable() const;
 	void notify(ChangeKind kind, Ino ino, bool is_dir, const Fmap &fmap);
 	Result<void> remove(Ino parent, std::string_view name, bool dir);
+	// Frees a removed node's space and number, and reports Deleted.
+	void release_node(Ino ino);
+	// EROFS-like refusal for an unlinked (orphan) inode that has no path
+	// the log could name.
+	Result<void> check_linked(Ino ino) const;
 
 	std::unique_ptr<Device> owned_;
 	const Device *dev_;
