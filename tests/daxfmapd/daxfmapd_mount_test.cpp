@@ -660,6 +660,24 @@ TEST_F(Daxfmapd, UnlinkedOpenAndMappedFileKeepsItsBytesUntilClosedThenItsSpaceIs
 	EXPECT_EQ(run({"creat", in_mnt("reuse"), "--size", "4M"}).code, 0);
 }
 
+TEST_F(Daxfmapd, StatusSaysThePathTheCountersAndTheSpace)
+{
+	mkfs("64M");
+	mount({"--no-bpf"});
+	Outcome t = run({"status", mnt_});
+	EXPECT_EQ(t.code, 0) << t.err;
+	EXPECT_CONTAINS(t.out, "path in force");
+	EXPECT_CONTAINS(t.out, "get_fmap answered");
+	Outcome j = run({"status", "--json", mnt_});
+	ASSERT_EQ(j.code, 0) << j.err;
+	EXPECT_CONTAINS(j.out, "\"path\": \"plain\"");
+	EXPECT_CONTAINS(j.out, "\"get_fmap\": 0");
+	EXPECT_CONTAINS(j.out, "\"log_half\": 4194304");
+	Outcome bad = run({"status", path("")});
+	EXPECT_EQ(bad.code, 2);
+	EXPECT_CONTAINS(bad.err, "daxfmap mount");
+}
+
 TEST_F(Daxfmapd, RandomBytesOverTheLogAreDamageNotAnEmptyFileSystem)
 {
 	mkfs("64M");

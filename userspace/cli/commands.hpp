@@ -46,5 +46,6 @@ Verb add_cp(CLI::App &app);
 Verb add_mkdir(CLI::App &app);
 Verb add_getmap(CLI::App &app);
 Verb add_fsck(CLI::App &app);
+Verb add_status(CLI::App &app);
 
 } // namespace daxfmap::cli

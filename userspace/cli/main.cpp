@@ -55,6 +55,7 @@ int run(int argc, char **argv)
 		add_mkdir(app),
 		add_getmap(app),
 		add_fsck(app),
+		add_status(app),
 	};
 
 	// CLI11 would say "a subcommand is required" for a misspelt verb too;

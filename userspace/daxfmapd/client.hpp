@@ -26,6 +26,9 @@ inline constexpr const char *kXattrPid = "user.daxfmap.pid";                 // 
 inline constexpr const char *kXattrDevice = "user.daxfmap.device";           // the device spec
 inline constexpr const char *kXattrDeviceSize = "user.daxfmap.device_size";  // its size in bytes, decimal
 // On a regular file:
+// On the root: "get_fmap=N get_daxdev=N" and more "key=N" words: what the
+// daemon answered since it started (the message path's counters).
+inline constexpr const char *kXattrCounters = "user.daxfmap.counters";
 // On every directory: "data_free=B data_reserved=B data_total=B log_used=B log_half=B"
 // (bytes), so that an ENOSPC can be told apart: the data area or the metadata log.
 inline constexpr const char *kXattrSpace = "user.daxfmap.space";

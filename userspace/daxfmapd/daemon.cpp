@@ -521,6 +521,10 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			return reply_value(req, size, std::to_string(s.fs_.device().size()));
 		if (n == kXattrBpfInstance && s.bpf_)
 			return reply_value(req, size, s.bpf_->instance());
+		if (n == kXattrCounters)
+			return reply_value(req, size,
+					   "get_fmap=" + std::to_string(s.path_.fmaps_served()) +
+						   " get_daxdev=" + std::to_string(s.path_.daxdevs_served()));
 	}
 	if (a->is_dir() && n == kXattrSpace) {
 		const fs::StatFs st = s.fs_.statfs();
