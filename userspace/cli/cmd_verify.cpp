@@ -2,7 +2,8 @@
 // daxfmap verify FMAPS...: the differential check.  Loads the fmaps into the
 // native resolver and into each BPF strategy (in the kernel), resolves the
 // same queries, concentrated at extent and chunk boundaries, through all of
-// them, and reports every answer that differs from native's.
+// them, and reports every answer that differs from native's.  With one
+// MOUNTPOINT instead, a live mount's own pinned maps (verify_mount.cpp).
 #include <algorithm>
 #include <cerrno>
 #include <memory>

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/fuse_dax_fmap.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/report.hpp"
@@ -81,13 +82,26 @@ Result<FileCheck> check_open(const Context &cx, int fd, const std::string &path)
 	auto bytes = daemon::get_xattr(fd, path, daemon::kXattrFmap);
 	if (!bytes)
 		return bytes.error();
+	// An empty file's fmap (no space yet) has no extents, which no profile
+	// decodes: seen in the header.
+	fuse_dax_fmap_header h{};
+	std::memcpy(&h, bytes->data(), std::min(bytes->size(), sizeof(h)));
+	const bool empty = bytes->size() >= sizeof(h) && h.nextents == 0 && h.file_size == 0;
 	auto d = decode_fmap({reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()},
 			     limits_for(Profile::Extended));
-	if (!d)
-		return d.error();
+	if (!d || empty) {
+		// Maybe another file's, under a reused number: only an fmap of
+		// the generation read before counts.
+		auto again = daemon::get_xattr(fd, path, daemon::kXattrGeneration);
+		if (!again)
+			return again.error();
+		if (*again != *gen)
+			return FileCheck{.verdict = Verdict::Changed};
+		if (!empty)
+			return d.error();
+		return FileCheck{.verdict = Verdict::Empty}; // nothing to resolve
+	}
 	FileCheck fc{.verdict = Verdict::Checked, .c = {.ino = st.st_ino, .fmap = std::move(d->fmap)}};
-	if (fc.c.fmap.is_simple() && fc.c.fmap.simple().empty())
-		return FileCheck{.verdict = Verdict::Empty}; // no space yet: nothing to resolve
 	gen::QueryGen qgen(fc.c.fmap, cx.o.seed ^ fc.c.ino);
 	for (const gen::Query &q : qgen.batch(cx.o.queries))
 		fc.c.queries.push_back({fc.c.ino, q.offset, q.length});
