@@ -3,10 +3,12 @@
 // load/status/unload.  They run the real programs in the kernel.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/bpf_env.hpp"
 #include "support/cli_fixture.hpp"
+#include "support/private_bpffs.hpp"
 
 namespace daxfmap {
 namespace {
@@ -125,6 +127,9 @@ TEST_F(CliBpf, LoadPinsRootOnlyObjectsThatStatusShowsAndUnloadRemoves)
 	ASSERT_EQ(s.code, 0) << s.err;
 	auto j = parse(s.out);
 	ASSERT_EQ(j.size(), 1u);
+	EXPECT_EQ(j[0]["state"], "loaded") << "bpf load recorded itself as the owner";
+	Outcome text = run({"bpf", "status", "--bpffs-root", root_, "--instance", "t"});
+	EXPECT_CONTAINS(text.out, "loaded by `daxfmap bpf load`");
 	ASSERT_EQ(j[0]["strategies"].size(), 3u);
 	for (const auto &st : j[0]["strategies"]) {
 		EXPECT_EQ(st["mode"], "0700") << st["strategy"];
@@ -167,6 +172,39 @@ TEST_F(CliBpf, LoadRefusesAnInstanceNameThatIsNotADirectoryName)
 		EXPECT_CONTAINS(r.err, "instance name");
 	}
 	EXPECT_FALSE(std::filesystem::exists(root_));
+}
+
+TEST_F(CliBpf, LoadIntoAPinRootAnotherUserOwnsIsRefusedNamingItsOwnerAndMode)
+{
+	PrivateBpffs bpffs;
+	DAXFMAP_REQUIRE_PRIVATE_BPFFS(bpffs);
+	const std::string root = bpffs.path() + "/daxfmap";
+	ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
+	ASSERT_EQ(::chown(root.c_str(), 65534, 65534), 0);
+	Outcome l = run({"bpf", "load", "--bpffs-root", root, "--instance", "t", "--max-files", "16",
+			 "--pool-entries", "1024"});
+	EXPECT_EQ(l.code, 2);
+	EXPECT_CONTAINS(l.err, "pin directory " + root);
+	EXPECT_CONTAINS(l.err, "owner uid 65534, mode 0755");
+	EXPECT_CONTAINS(l.err, "owned by root (uid 0) with mode 0700");
+	EXPECT_FALSE(std::filesystem::exists(root + "/t"));
+	Outcome s = run({"bpf", "status", "--all", "--bpffs-root", root});
+	EXPECT_EQ(s.code, 2);
+	EXPECT_CONTAINS(s.err, "owner uid 65534");
+}
+
+TEST_F(Cli, BpfStatusWhereNoBpffsIsMountedSaysSoInsteadOfNothingLoaded)
+{
+	const std::string plain = path("plain");
+	ASSERT_EQ(::mkdir(plain.c_str(), 0755), 0);
+	const std::string root = plain + "/daxfmap";
+	Outcome all = run({"bpf", "status", "--all", "--bpffs-root", root});
+	EXPECT_EQ(all.code, 2);
+	EXPECT_CONTAINS(all.err, "bpffs not mounted at " + plain);
+	EXPECT_CONTAINS(all.err, "mount -t bpf bpf " + plain);
+	Outcome one = run({"bpf", "status", "--instance", "x", "--bpffs-root", root});
+	EXPECT_NE(one.code, 0);
+	EXPECT_CONTAINS(one.err, "bpffs not mounted at " + plain);
 }
 
 TEST_F(CliBpf, BpfVerbsHaveHelp)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 #include "cli/table.hpp"
 #include "libdaxfmap/size_parse.hpp"
 #include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/pin_tree.hpp"
 #include "libdaxfmap_bpf/pinned.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
@@ -33,6 +35,7 @@ struct Options {
 	std::string pool_entries = "2M";
 	bool json = false;
 	bool all = false;
+	bool force = false;
 };
 
 Result<std::vector<bpf::Strategy>> parse_strategies(const std::string &list)
@@ -80,10 +83,18 @@ int load(Io &io, const Options &o)
 		return kExitUsage;
 	}
 	const std::string idir = o.root + "/" + o.instance;
-	std::error_code ec;
-	if (std::filesystem::exists(idir, ec)) {
-		io.err << "daxfmap bpf load: instance '" << o.instance << "' is already loaded at " << idir
-		       << " (daxfmap bpf unload --instance " << o.instance << ")\n";
+	// Making the instance's directory claims the name.
+	if (auto c = bpf::make_pin_dirs(idir, /*fresh=*/true); !c) {
+		if (c.error().errnum == EEXIST)
+			io.err << "daxfmap bpf load: instance '" << o.instance << "' is already loaded at " << idir
+			       << " (daxfmap bpf unload --instance " << o.instance << ")\n";
+		else
+			print_failure(io, "bpf load", c.error());
+		return kExitUsage;
+	}
+	if (auto r = bpf::record_owner(idir, bpf::PinOwner{}); !r) {
+		print_failure(io, "bpf load", r.error());
+		(void)bpf::unpin_dir(idir);
 		return kExitUsage;
 	}
 	Table t({{"STRATEGY"}, {"MAPS", Table::Align::Right}, {"MAP MEMORY", Table::Align::Right}, {"PINNED AT"}});
@@ -98,7 +109,6 @@ int load(Io &io, const Options &o)
 			(void)bpf::unpin_dir(idir); // leave nothing half-loaded
 			return kExitUsage;
 		}
-		chmod(idir.c_str(), 0700);
 		uint64_t bytes = 0;
 		size_t maps = 0;
 		for (const auto &m : (*r)->memory())
@@ -137,7 +147,11 @@ int status(Io &io, const Options &o)
 	if (o.json) {
 		nlohmann::ordered_json j = nlohmann::ordered_json::array();
 		for (const auto &inst : instances) {
-			nlohmann::ordered_json ji{{"instance", inst.name}, {"dir", inst.dir}};
+			nlohmann::ordered_json ji{{"instance", inst.name}, {"dir", inst.dir},
+						  {"state", bpf::state_name(inst.state)}};
+			if (inst.owner && inst.owner->kind == bpf::PinOwner::Kind::Daemon)
+				ji["owner"] = {{"daemon_pid", inst.owner->pid}, {"start_time", inst.owner->start},
+					       {"mountpoint", inst.owner->mountpoint}};
 			for (const auto &s : inst.strategies) {
 				nlohmann::ordered_json js{{"strategy", s.strategy}, {"dir", s.dir}, {"mode", octal(s.dir_mode)}};
 				for (const auto &m : s.maps)
@@ -159,7 +173,8 @@ int status(Io &io, const Options &o)
 	if (instances.empty())
 		io.out << "no daxfmap BPF instance is loaded under " << o.root << "\n";
 	for (const auto &inst : instances) {
-		io.out << "instance " << inst.name << " (" << inst.dir << ")\n";
+		io.out << "instance " << inst.name << " (" << inst.dir << "): "
+		       << bpf::describe_owner(inst.name, inst.owner) << "\n";
 		Table t({{"STRATEGY"}, {"KIND"}, {"NAME"}, {"ID", Table::Align::Right}, {"TYPE"},
 			 {"ENTRIES", Table::Align::Right}, {"FMAPS", Table::Align::Right},
 			 {"MEMORY / VERIFIED INSNS", Table::Align::Right}, {"MODE"}});
@@ -178,6 +193,36 @@ int status(Io &io, const Options &o)
 	return kExitOk;
 }
 
+// A live mount's instance stays unless forced: without its pins, verify and
+// the benchmark no longer find the maps the daemon keeps in sync.
+std::optional<Error> in_use(const std::string &dir, const std::string &instance)
+{
+	const auto owner = bpf::read_owner(dir);
+	if (bpf::pin_state(owner) != bpf::PinState::InUse)
+		return std::nullopt;
+	const std::string mount = owner->mountpoint.empty() ? "its FUSE connection" : owner->mountpoint;
+	return Error{.errnum = EBUSY, .field = "instance " + instance,
+		     .expected = "an instance no live mount uses (--force unloads it anyway)",
+		     .found = "in use by the mount at " + mount + " (daxfmapd pid " + std::to_string(owner->pid) +
+			      ")" + (owner->mountpoint.empty() ? "" : "; `daxfmap umount " + mount + "` unpins it")};
+}
+
+// 0 unloaded, else an exit status.
+int unload_one(Io &io, const Options &o, const std::string &instance)
+{
+	const std::string dir = o.root + "/" + instance;
+	if (auto busy = in_use(dir, instance); busy && !o.force) {
+		print_failure(io, "bpf unload", *busy);
+		return kExitInvalid;
+	}
+	if (auto r = bpf::unpin_dir(dir); !r) {
+		print_failure(io, "bpf unload", r.error());
+		return kExitInvalid;
+	}
+	io.out << "unloaded " << instance << "\n";
+	return kExitOk;
+}
+
 int unload(Io &io, const Options &o)
 {
 	if (o.all) {
@@ -186,25 +231,17 @@ int unload(Io &io, const Options &o)
 			print_failure(io, "bpf unload", l.error());
 			return kExitUsage;
 		}
-		for (const auto &inst : *l) {
-			if (auto r = bpf::unpin_dir(inst.dir); !r) {
-				print_failure(io, "bpf unload", r.error());
-				return kExitUsage;
-			}
-			io.out << "unloaded " << inst.name << "\n";
-		}
-		return kExitOk;
+		int code = kExitOk;
+		for (const auto &inst : *l)
+			if (int c = unload_one(io, o, inst.name); c != kExitOk)
+				code = c; // the others are still unloaded
+		return code;
 	}
 	if (auto ok = bpf::check_instance_name(o.instance); !ok) {
 		print_failure(io, "bpf unload", ok.error());
 		return kExitUsage;
 	}
-	if (auto r = bpf::unpin_dir(o.root + "/" + o.instance); !r) {
-		print_failure(io, "bpf unload", r.error());
-		return kExitInvalid;
-	}
-	io.out << "unloaded " << o.instance << "\n";
-	return kExitOk;
+	return unload_one(io, o, o.instance);
 }
 
 } // namespace
@@ -229,20 +266,28 @@ Verb add_bpf(CLI::App &app)
 		->capture_default_str();
 	ld->add_flag("--json", o->json, "Print the result as JSON");
 	ld->footer("Maps and programs are pinned under <root>/<instance>/<strategy>/, directories\n"
-		   "mode 0700 and objects 0600, so only root reaches them; `bpftool map dump\n"
-		   "pinned PATH` shows the maps with their BTF types.  They stay loaded until\n"
-		   "`daxfmap bpf unload`.\n\nExample:\n  daxfmap bpf load --instance test --max-files 4096");
+		   "owned by root, mode 0700, and objects 0600, so only root reaches them (a\n"
+		   "directory of the tree that is not is refused, as is a root not on a bpffs);\n"
+		   "`bpftool map dump pinned PATH` shows the maps with their BTF types.  They stay\n"
+		   "loaded until `daxfmap bpf unload`.\n\nExample:\n  daxfmap bpf load --instance test --max-files 4096");
 	CLI::App *st = cmd->add_subcommand("status", "Show pinned instances: maps, memory, programs");
 	common(st);
 	st->add_flag("--all", o->all, "Every instance under the root");
 	st->add_flag("--json", o->json, "Print the result as JSON");
 	st->footer("MEMORY is the kernel's accounting of each map (fdinfo memlock); FMAPS the files\n"
-		   "a map holds; for programs, the instructions the verifier processed.\n\n"
+		   "a map holds; for programs, the instructions the verifier processed.  Each\n"
+		   "instance says who owns it: in use by a mount (its daemon runs), ORPHANED (its\n"
+		   "daemon is gone, e.g. killed with -9: `daxfmap umount` or `bpf unload` removes\n"
+		   "it), or loaded by `bpf load`.\n\n"
 		   "Example:\n  daxfmap bpf status --all");
 	CLI::App *ul = cmd->add_subcommand("unload", "Unpin an instance (the kernel frees it when unused)");
 	common(ul);
 	ul->add_flag("--all", o->all, "Every instance under the root");
-	ul->footer("Example:\n  daxfmap bpf unload --instance test");
+	ul->add_flag("--force", o->force, "Unload an instance a live mount uses, too");
+	ul->footer("An instance a live daxfmap mount uses (its daemon runs) is refused unless\n"
+		   "--force, naming the mount: `daxfmap umount MOUNTPOINT` unpins it.  Orphaned\n"
+		   "instances (their daemon died) and those `bpf load` made are unloaded.\n\n"
+		   "Example:\n  daxfmap bpf unload --instance test");
 	return {cmd, [o, ld, st](Io &io) {
 			if (ld->parsed())
 				return load(io, *o);

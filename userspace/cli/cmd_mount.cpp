@@ -24,6 +24,7 @@ struct Options {
 	std::string mountpoint;
 	bool foreground = false;
 	std::string bpf_instance;
+	std::string bpffs_root;
 	bool no_bpf = false;
 	std::string message_path = "on";
 	std::string log;
@@ -36,6 +37,8 @@ int run(Io &io, const Options &o)
 	std::vector<std::string> extra{"--message-path", o.message_path};
 	if (!o.bpf_instance.empty())
 		extra.insert(extra.end(), {"--bpf-instance", o.bpf_instance});
+	if (!o.bpffs_root.empty())
+		extra.insert(extra.end(), {"--bpf-root", o.bpffs_root});
 	if (o.no_bpf)
 		extra.push_back("--no-bpf");
 	if (o.read_only)
@@ -75,6 +78,7 @@ Verb add_mount(CLI::App &app)
 	cmd->add_option("MOUNTPOINT", o->mountpoint, "An existing directory")->required();
 	cmd->add_flag("--foreground,-F", o->foreground, "Run the daemon in this terminal until unmounted");
 	cmd->add_option("--bpf-instance", o->bpf_instance, "Name of the pinned BPF instance (default: from the mountpoint)");
+	cmd->add_option("--bpffs-root", o->bpffs_root, "Where to pin it (default: /sys/fs/bpf/daxfmap)");
 	cmd->add_flag("--no-bpf", o->no_bpf, "Do not load the BPF strategies");
 	cmd->add_option("--message-path", o->message_path, "Accept FUSE_DAX_FMAP when the kernel offers it")
 		->check(CLI::IsMember({"on", "off"}))->capture_default_str();
@@ -83,6 +87,10 @@ Verb add_mount(CLI::App &app)
 	cmd->footer("Prints which path resolves file offsets for this mount and why: bpf-hook (the\n"
 		    "kernel has a BPF fmap hook), message (the kernel offered FUSE_DAX_FMAP) or plain\n"
 		    "(the daemon serves read, write and mmap).  Needs root.\n\n"
+		    "The daemon pins its BPF instance for the mount, recording itself as the owner,\n"
+		    "and first removes the instances orphaned by an earlier daemon of the same\n"
+		    "mountpoint that died (kill -9).  It refuses a pin tree another user could\n"
+		    "change (see daxfmap bpf load --help) and carries on without BPF.\n\n"
 		    "Example:\n  daxfmap mount /var/tmp/daxfmap.img /mnt/dax");
 	return {cmd, [o](Io &io) { return run(io, *o); }};
 }

@@ -2,7 +2,8 @@
 // daxfmap verify FMAPS...: the differential check.  Loads the fmaps into the
 // native resolver and into each BPF strategy (in the kernel), resolves the
 // same queries, concentrated at extent and chunk boundaries, through all of
-// them, and reports every answer that differs from native's.
+// them, and reports every answer that differs from native's.  With one
+// MOUNTPOINT instead, a live mount's own pinned maps (verify_mount.cpp).
 #include <algorithm>
 #include <cerrno>
 #include <memory>
@@ -11,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <filesystem>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -20,8 +20,7 @@
 #include "cli/options.hpp"
 #include "cli/report.hpp"
 #include "cli/table.hpp"
-#include "daxfmapd/client.hpp"
-#include "libdaxfmap/fmap_gen.hpp"
+#include "cli/verify_mount.hpp"
 #include "libdaxfmap/size_parse.hpp"
 #include "libdaxfmap_bpf/differential.hpp"
 #include "libdaxfmap_bpf/pinned.hpp"
@@ -38,142 +37,9 @@ struct Options {
 	std::string seed = "1";
 	std::string profile = "extended";
 	std::string format;
+	std::string bpffs_root = bpf::kDefaultBpffsRoot;
 	bool json = false;
 };
-
-// verify MOUNTPOINT: the daemon's own pinned maps (file id = inode number),
-// attached as they are, against the native resolver over each file's fmap
-// as the mount reports it.  Nothing is written to the maps.
-int run_mount(Io &io, const Options &o, const std::vector<bpf::Strategy> &strategies, uint32_t queries,
-	      uint64_t seed)
-{
-	const std::string &mnt = o.files.front();
-	auto inst = daemon::get_xattr(mnt, daemon::kXattrBpfInstance);
-	if (!inst) {
-		Error e = inst.error();
-		if (e.errnum == ENODATA)
-			e.found = "the daemon has no BPF instance (mounted with --no-bpf, or BPF unavailable)";
-		else if (e.errnum == ENOTSUP)
-			e.found = "not a daxfmap mount";
-		print_failure(io, "verify", e);
-		return kExitUsage;
-	}
-	auto dsize = daemon::get_xattr(mnt, daemon::kXattrDeviceSize);
-	if (!dsize) {
-		print_failure(io, "verify", dsize.error());
-		return kExitUsage;
-	}
-	const std::vector<uint64_t> sizes{std::stoull(*dsize)};
-
-	struct File {
-		std::string path;
-		uint64_t ino;
-		Fmap fmap;
-	};
-	std::vector<File> files;
-	std::error_code ec;
-	for (auto it = std::filesystem::recursive_directory_iterator(mnt, ec);
-	     !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-		struct stat st;
-		if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
-			continue;
-		auto bytes = daemon::get_xattr(it->path().string(), daemon::kXattrFmap);
-		if (!bytes) {
-			print_failure(io, "verify", bytes.error());
-			return kExitUsage;
-		}
-		auto d = decode_fmap({reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()},
-				     limits_for(Profile::Extended));
-		if (!d) {
-			print_failure(io, "verify", d.error());
-			return kExitInvalid;
-		}
-		files.push_back({it->path().string(), st.st_ino, std::move(d->fmap)});
-	}
-	if (ec) {
-		print_failure(io, "verify", daemon::sys_error(ec.value(), mnt, "cannot walk the mount"));
-		return kExitUsage;
-	}
-
-	struct Tally {
-		bpf::Strategy s;
-		uint64_t answers = 0, mismatches = 0, not_held = 0;
-	};
-	std::vector<Tally> tallies;
-	std::vector<std::string> failures;
-	for (bpf::Strategy s : strategies) {
-		if (s == bpf::Strategy::Native)
-			continue;
-		auto r = bpf::make_resolver(s, {.pin_dir = bpf::pin_dir(bpf::kDefaultBpffsRoot, *inst, s),
-						.reuse_pinned = true});
-		if (!r) {
-			io.err << "daxfmap verify: " << bpf::strategy_name(s) << " of instance " << *inst << ": "
-			       << r.error().message() << "\n";
-			return kExitUsage;
-		}
-		Tally t{s};
-		for (const File &f : files) {
-			gen::QueryGen qgen(f.fmap, seed ^ f.ino);
-			std::vector<bpf::Query> qs;
-			for (const gen::Query &q : qgen.batch(queries))
-				qs.push_back({f.ino, q.offset, q.length});
-			std::vector<Resolution> got(qs.size());
-			if (auto ok = (*r)->resolve_batch(qs, got); !ok) {
-				io.err << "daxfmap verify: " << bpf::strategy_name(s) << ": " << ok.error().message() << "\n";
-				return kExitUsage;
-			}
-			if (std::all_of(got.begin(), got.end(), [](const Resolution &x) { return x.status == DAXFMAP_E_NO_FILE; })) {
-				t.not_held++; // e.g. over hash's inline limits: refused at upsert
-				continue;
-			}
-			for (size_t i = 0; i < qs.size(); i++) {
-				const Resolution want = resolve_native(f.fmap, qs[i].offset, qs[i].length, sizes);
-				t.answers++;
-				if (!(got[i] == want)) {
-					t.mismatches++;
-					if (failures.size() < 10) {
-						std::ostringstream m;
-						m << bpf::strategy_name(s) << " " << f.path << " (inode " << f.ino << ") +"
-						  << hex(qs[i].offset) << " len " << hex(qs[i].length) << ": " << got[i]
-						  << ", native " << want;
-						failures.push_back(m.str());
-					}
-				}
-			}
-		}
-		tallies.push_back(t);
-	}
-	bool ok = true;
-	for (const Tally &t : tallies)
-		ok = ok && t.mismatches == 0;
-	if (o.json) {
-		nlohmann::ordered_json j;
-		j["ok"] = ok;
-		j["mountpoint"] = mnt;
-		j["instance"] = *inst;
-		j["files"] = files.size();
-		j["queries_per_file"] = queries;
-		for (const Tally &t : tallies)
-			j["strategies"].push_back({{"strategy", bpf::strategy_name(t.s)}, {"answers", t.answers},
-						   {"mismatches", t.mismatches}, {"files_not_held", t.not_held}});
-		j["failures"] = failures;
-		io.out << j.dump(2) << "\n";
-	} else {
-		io.out << mnt << ": " << files.size() << " files, BPF instance " << *inst << ", " << queries
-		       << " queries per file\n";
-		Table t({{"STRATEGY"}, {"ANSWERS", Table::Align::Right}, {"MISMATCHES", Table::Align::Right},
-			 {"FILES NOT HELD", Table::Align::Right}});
-		for (const Tally &x : tallies)
-			t.add_row({std::string(bpf::strategy_name(x.s)), std::to_string(x.answers),
-				   std::to_string(x.mismatches), std::to_string(x.not_held)});
-		t.print(io.out);
-		for (const auto &f : failures)
-			io.out << "MISMATCH " << f << "\n";
-		io.out << (ok ? "OK: the mount's BPF maps agree with native for every file" : "FAILED: BPF != native")
-		       << "\n";
-	}
-	return ok ? kExitOk : kExitInvalid;
-}
 
 int run(Io &io, const Options &o)
 {
@@ -197,7 +63,10 @@ int run(Io &io, const Options &o)
 
 	struct stat mst;
 	if (o.files.size() == 1 && ::stat(o.files.front().c_str(), &mst) == 0 && S_ISDIR(mst.st_mode))
-		return run_mount(io, o, strategies, static_cast<uint32_t>(*queries), *seed);
+		return verify_mount(io, {.mountpoint = o.files.front(),
+					 .strategies = {strategies.begin() + 1, strategies.end()},
+					 .queries = static_cast<uint32_t>(*queries), .seed = *seed,
+					 .bpffs_root = o.bpffs_root, .json = o.json});
 
 	const Limits &limits = profile_limits(o.profile);
 	bpf::DiffSetup setup;
@@ -306,6 +175,8 @@ Verb add_verify(CLI::App &app)
 	cmd->add_option("--queries", o->queries, "Queries per file")->capture_default_str();
 	cmd->add_option("--seed", o->seed, "Seed of the query generator")->capture_default_str();
 	cmd->add_flag("--json", o->json, "Print the result as JSON");
+	cmd->add_option("--bpffs-root", o->bpffs_root, "With a MOUNTPOINT: where its daemon pinned\nits instance")
+		->capture_default_str();
 	add_profile_option(cmd, o->profile);
 	add_input_format_option(cmd, o->format);
 	cmd->footer("Each file is loaded into every strategy (hash refuses fmaps over its inline\n"
@@ -314,7 +185,11 @@ Verb add_verify(CLI::App &app)
 		    "several chunks.  Any answer that differs from native's, errors included, or\n"
 		    "that leaves its device, fails the check (exit 1).  Needs root for BPF.\n\n"
 		    "With a MOUNTPOINT, the daemon's pinned maps are checked as they are (file id =\n"
-		    "inode number) against each file's fmap read through the mount.\n\n"
+		    "inode number) against each file's fmap read through the mount, which may be\n"
+		    "in use meanwhile: a file whose inode generation changes while it is checked\n"
+		    "(its number went to a new file) is read again, and one that vanished is\n"
+		    "skipped and counted (files_skipped).  The pins are read only from a trusted\n"
+		    "pin tree (see daxfmap bpf load --help).\n\n"
 		    "Examples:\n  daxfmap verify examples/fmaps/*.yaml --queries 100000\n  daxfmap verify /mnt/dax");
 	return {cmd, [o](Io &io) { return run(io, *o); }};
 }

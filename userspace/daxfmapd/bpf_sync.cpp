@@ -2,10 +2,10 @@
 #include "daxfmapd/bpf_sync.hpp"
 
 #include <cerrno>
-#include <filesystem>
 #include <functional>
 
 #include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/pin_tree.hpp"
 #include "libdaxfmap_bpf/pinned.hpp"
 
 namespace daxfmap::daemon {
@@ -29,18 +29,30 @@ std::string instance_for(const std::string &mountpoint)
 }
 
 Result<std::unique_ptr<BpfSync>> BpfSync::load(const std::string &root, const std::string &instance,
-					       uint64_t device_size, uint32_t max_files)
+					       const std::string &mountpoint, uint64_t device_size,
+					       uint32_t max_files)
 {
 	if (auto ok = bpf::check_instance_name(instance); !ok)
 		return ok.error();
-	const std::string dir = root + "/" + instance;
-	std::error_code ec;
-	if (std::filesystem::exists(dir, ec))
-		return Error{.errnum = EEXIST, .field = "--bpf-instance", .expected = "an instance not pinned yet",
-			     .found = dir + " exists (daxfmap bpf unload --instance " + instance + ")"};
 	std::unique_ptr<BpfSync> s(new BpfSync());
+	if (!mountpoint.empty()) {
+		auto orphans = bpf::remove_orphans(root, mountpoint);
+		if (!orphans)
+			return orphans.error();
+		s->orphans_ = std::move(*orphans);
+	}
+	const std::string dir = root + "/" + instance;
+	// Making the directory claims the name; the owner record follows at once.
+	if (auto c = bpf::make_pin_dirs(dir, /*fresh=*/true); !c) {
+		if (c.error().errnum != EEXIST)
+			return c.error();
+		return Error{.errnum = EEXIST, .field = "--bpf-instance", .expected = "an instance not pinned yet",
+			     .found = dir + " exists, " + bpf::describe_owner(instance, bpf::read_owner(dir))};
+	}
 	s->root_ = root;
 	s->instance_ = instance;
+	if (auto ok = bpf::record_owner(dir, bpf::daemon_owner(mountpoint)); !ok)
+		return ok.error(); // the destructor unpins the directory
 	for (bpf::Strategy st : bpf::bpf_strategies()) {
 		auto r = bpf::make_resolver(st, {.max_files = max_files, .pin_dir = bpf::pin_dir(root, instance, st)});
 		if (!r) {

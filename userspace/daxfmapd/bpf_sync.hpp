@@ -12,6 +12,7 @@
 
 #include "libdaxfmap/fmap.hpp"
 #include "libdaxfmap/result.hpp"
+#include "libdaxfmap_bpf/pin_owner.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
 namespace daxfmap::daemon {
@@ -22,15 +23,21 @@ std::string instance_for(const std::string &mountpoint);
 
 class BpfSync {
 public:
-	// Loads hash, flat and digest pinned under <root>/<instance>; fails (and
-	// leaves nothing pinned) if any cannot load, e.g. without BPF here, or
-	// if the instance is already pinned (EEXIST).
+	// Loads hash, flat and digest pinned under <root>/<instance>, with this
+	// process recorded as the owner (pin_owner.hpp) for `mountpoint` (empty
+	// for a FUSE fd).  First unpins the orphans of earlier daemons of that
+	// mountpoint (killed with -9, say).  Fails (and leaves nothing pinned)
+	// if any strategy cannot load, e.g. without BPF here, if the pin tree
+	// is not trusted (EPERM, ENODEV), or if the instance is pinned (EEXIST).
 	static Result<std::unique_ptr<BpfSync>> load(const std::string &root, const std::string &instance,
-						     uint64_t device_size, uint32_t max_files);
+						     const std::string &mountpoint, uint64_t device_size,
+						     uint32_t max_files);
 	// Unpins the instance.
 	~BpfSync();
 
 	const std::string &instance() const { return instance_; }
+	// The orphans load() unpinned.
+	const std::vector<bpf::Orphan> &orphans_removed() const { return orphans_; }
 	// Installs or replaces a file's fmap in every strategy.  A strategy that
 	// cannot hold it (hash's inline limit) is noted, not fatal: the return
 	// says which strategies refused, empty when all took it.
@@ -40,7 +47,8 @@ public:
 private:
 	BpfSync() = default;
 
-	std::string root_, instance_;
+	std::string root_, instance_; // instance_ is set once the directory is ours
+	std::vector<bpf::Orphan> orphans_;
 	std::vector<std::unique_ptr<bpf::Resolver>> resolvers_;
 	std::mutex mu_; // listener calls come from several FUSE threads
 };

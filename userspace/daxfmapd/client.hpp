@@ -35,6 +35,9 @@ inline constexpr const char *kXattrSpace = "user.daxfmap.space";
 inline constexpr const char *kXattrFmap = "user.daxfmap.fmap";         // GET_FMAP reply bytes
 inline constexpr const char *kXattrAllocate = "user.daxfmap.allocate"; // set: "size=S[,strips=N,chunk=C]"
 inline constexpr const char *kXattrInode = "user.daxfmap.inode";       // inode number = BPF file id
+// The inode's generation, decimal: a reused inode number gets a new one, and
+// a file's fmap never changes within one (verify checks it around a query).
+inline constexpr const char *kXattrGeneration = "user.daxfmap.generation";
 
 // An Error for a failed system call on `what`.
 inline Error sys_error(int err, const std::string &what, std::string_view doing)
@@ -42,23 +45,36 @@ inline Error sys_error(int err, const std::string &what, std::string_view doing)
 	return Error{.errnum = err, .field = what, .found = std::string(doing) + ": " + std::strerror(err)};
 }
 
-// A whole extended attribute (sized first, then read; retried if it grew).
-inline Result<std::string> get_xattr(const std::string &path, const char *name)
+// A whole extended attribute through `get` (getxattr or fgetxattr of
+// `what`): sized first, then read; retried if it grew.
+template <typename Get>
+Result<std::string> read_xattr(const std::string &what, const char *name, Get get)
 {
 	for (int attempt = 0; attempt < 4; attempt++) {
-		ssize_t n = ::getxattr(path.c_str(), name, nullptr, 0);
+		ssize_t n = get(nullptr, 0);
 		if (n < 0)
-			return sys_error(errno, path, std::string("getxattr ") + name);
+			return sys_error(errno, what, std::string("getxattr ") + name);
 		std::string v(static_cast<size_t>(n), '\0');
-		ssize_t m = ::getxattr(path.c_str(), name, v.data(), v.size());
+		ssize_t m = get(v.data(), v.size());
 		if (m >= 0) {
 			v.resize(static_cast<size_t>(m));
 			return v;
 		}
 		if (errno != ERANGE)
-			return sys_error(errno, path, std::string("getxattr ") + name);
+			return sys_error(errno, what, std::string("getxattr ") + name);
 	}
-	return sys_error(ERANGE, path, std::string("getxattr ") + name + " keeps growing");
+	return sys_error(ERANGE, what, std::string("getxattr ") + name + " keeps growing");
+}
+
+inline Result<std::string> get_xattr(const std::string &path, const char *name)
+{
+	return read_xattr(path, name, [&](void *buf, size_t size) { return ::getxattr(path.c_str(), name, buf, size); });
+}
+
+// Of an open file (`path` only names it in errors).
+inline Result<std::string> get_xattr(int fd, const std::string &path, const char *name)
+{
+	return read_xattr(path, name, [&](void *buf, size_t size) { return ::fgetxattr(fd, name, buf, size); });
 }
 
 // "size=S[,strips=N,chunk=C]", what kXattrAllocate takes.
@@ -73,8 +89,8 @@ inline std::string allocate_spec(uint64_t size, uint32_t strips, uint64_t chunk)
 }
 
 // What is full, for an ENOSPC in directory `dir` of a mount: "the metadata log
-// is full (U of H bytes used)" or "the data area is full (F of T bytes free,
-// R reserved for root)"; both when both, "" when the mount cannot say.
+// is full (U of H bytes used ...)" or "not enough room in the data area (F of
+// T bytes free ...)"; "" when the mount cannot say.
 inline std::string what_is_full(const std::string &dir)
 {
 	char buf[256];
@@ -86,18 +102,13 @@ inline std::string what_is_full(const std::string &dir)
 	if (std::sscanf(buf, "data_free=%llu data_reserved=%llu data_total=%llu log_used=%llu log_half=%llu",
 			&free, &reserved, &total, &used, &half) != 5)
 		return "";
-	std::string out;
 	// The log keeps 1/16 of a half for root and deletes.
 	if (half && used + half / 16 >= half)
-		out = "the metadata log is full (" + std::to_string(used) + " of " + std::to_string(half) +
-		      " bytes used, the live namespace fills it)";
-	if (free <= reserved) {
-		if (!out.empty())
-			out += "; ";
-		out += "the data area is full (" + std::to_string(free) + " of " + std::to_string(total) +
-		       " bytes free, " + std::to_string(reserved) + " reserved for root)";
-	}
-	return out;
+		return "the metadata log is full (" + std::to_string(used) + " of " + std::to_string(half) +
+		       " bytes used, the live namespace fills it)";
+	return "not enough room in the data area (" + std::to_string(free) + " of " + std::to_string(total) +
+	       " bytes free" + (reserved ? ", " + std::to_string(reserved) + " of them reserved for root" : "") +
+	       ")";
 }
 
 inline std::string parent_dir(const std::string &path)

@@ -26,7 +26,7 @@
 #include "daxfmapd/path_probe.hpp"
 #include "libdaxfmap/size_parse.hpp"
 #include "libdaxfmap/wire_codec.hpp"
-#include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/pin_owner.hpp"
 #include "libdaxfmap_fs/filesystem.hpp"
 
 namespace daxfmap::daemon {
@@ -496,7 +496,7 @@ std::vector<std::string> xattr_names(Server &s, fuse_ino_t ino, bool is_dir)
 	}
 	if (is_dir)
 		return {};
-	return {kXattrFmap, kXattrInode};
+	return {kXattrFmap, kXattrInode, kXattrGeneration};
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -538,6 +538,8 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	if (!a->is_dir()) {
 		if (n == kXattrInode)
 			return reply_value(req, size, std::to_string(ino));
+		if (n == kXattrGeneration)
+			return reply_value(req, size, std::to_string(a->generation));
 		if (n == kXattrFmap) {
 			auto f = s.fs_.fmap(ino);
 			if (!f) {
@@ -755,15 +757,12 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 		const std::string inst = !o.bpf_instance.empty() ? o.bpf_instance
 					 : !opts.mountpoint.empty() ? instance_for(opts.mountpoint)
 								    : "fd-" + std::to_string(::getpid());
-		auto b = BpfSync::load(o.bpf_root, inst, fsys.device().size(), o.bpf_max_files);
-		if (!b && b.error().errnum == EEXIST && o.bpf_instance.empty()) {
-			// The instance named after this mountpoint, with no daxfmap
-			// mount there (checked below before mounting, and above for
-			// our own): left by a daemon that died.  Replace it.
-			s.say("replacing the stale BPF instance " + inst + " of a daemon that is gone");
-			(void)bpf::unpin_dir(o.bpf_root + "/" + inst);
-			b = BpfSync::load(o.bpf_root, inst, fsys.device().size(), o.bpf_max_files);
-		}
+		// Orphans of earlier daemons of this mountpoint go first (BpfSync).
+		auto b = BpfSync::load(o.bpf_root, inst, opts.mountpoint, fsys.device().size(), o.bpf_max_files);
+		if (b)
+			for (const bpf::Orphan &orphan : (*b)->orphans_removed())
+				s.say("removed the orphaned BPF instance " + orphan.instance + " of daxfmapd pid " +
+				      std::to_string(orphan.owner.pid) + ", which is gone");
 		if (!b) {
 			if (b.error().errnum == EEXIST) {
 				// Someone else's instance: never unpin it, and refuse
@@ -771,7 +770,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 				err << "daxfmapd: " << b.error().message() << "\n";
 				return 1;
 			}
-			s.bpf_note_ = "BPF unavailable here, carrying on without it: " + b.error().message();
+			s.bpf_note_ = "no BPF instance, carrying on without it: " + b.error().message();
 		} else {
 			s.bpf_ = std::move(*b);
 			size_t refused = 0;

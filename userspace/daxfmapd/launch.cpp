@@ -4,16 +4,15 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "daxfmapd/client.hpp"
+#include "libdaxfmap_bpf/pin_owner.hpp"
 
 namespace daxfmap::daemon {
 
@@ -95,14 +94,8 @@ Result<Launched> launch_daemon(const LaunchOptions &o)
 
 bool process_alive(pid_t pid)
 {
-	if (::kill(pid, 0) != 0)
-		return false;
 	// A zombie has finished; its parent may just not have reaped it yet.
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	std::string line;
-	std::getline(in, line);
-	const size_t close = line.rfind(')');
-	return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+	return bpf::process_start(pid).has_value();
 }
 
 Result<void> unmount_and_wait(const std::string &mountpoint, pid_t pid, bool lazy,

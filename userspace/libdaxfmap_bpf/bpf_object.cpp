@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/pin_tree.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -189,12 +190,8 @@ Result<void> pin_object(struct bpf_object *obj, const Options &opts,
 {
 	if (opts.pin_dir.empty() || opts.reuse_pinned)
 		return {};
-	std::error_code ec;
-	std::filesystem::create_directories(opts.pin_dir, ec);
-	if (ec)
-		return Error{.errnum = ec.value(), .field = "pin directory " + opts.pin_dir,
-			     .found = ec.message()};
-	chmod(opts.pin_dir.c_str(), 0700);
+	if (auto ok = make_pin_dirs(opts.pin_dir); !ok)
+		return ok;
 	struct bpf_map *m;
 	bpf_object__for_each_map(m, obj)
 	{
@@ -225,9 +222,12 @@ Result<void> pin_object(struct bpf_object *obj, const Options &opts,
 Result<void> unpin_dir(const std::string &dir)
 {
 	std::error_code ec;
-	if (!std::filesystem::exists(dir, ec))
+	if (!std::filesystem::exists(std::filesystem::symlink_status(dir, ec)))
 		return Error{.errnum = ENOENT, .field = dir, .expected = "a pinned daxfmap instance",
 			     .found = "nothing there"};
+	// Only what root alone controls: never another user's directory.
+	if (auto ok = check_pin_dirs(dir, PinAccess::Write); !ok)
+		return ok;
 	// bpffs entries are removed with unlink; remove_all does that.
 	std::filesystem::remove_all(dir, ec);
 	if (ec)

@@ -67,11 +67,13 @@ std::vector<MapMemory> object_memory(const struct bpf_object *obj);
 
 // Before load: size a map; reuse the pinned map of the same name if asked.
 Result<void> prepare_map(struct bpf_map *m, uint32_t max_entries, const Options &opts);
-// After load: pin maps and programs under opts.pin_dir (mode 0700), except
-// the maps named in `private_maps` (per-process scratch, e.g. the batch map).
+// After load: pin maps and programs (mode 0600) under opts.pin_dir, a trusted
+// pin tree (pin_tree.hpp, made as needed), except the maps named in
+// `private_maps` (per-process scratch, e.g. the batch map).
 Result<void> pin_object(struct bpf_object *obj, const Options &opts,
 			const std::vector<std::string> &private_maps);
-// Removes everything pinned under dir (files, then the directory).
+// Removes everything pinned under dir (files, then the directory); refuses
+// a dir in an untrusted pin tree.
 Result<void> unpin_dir(const std::string &dir);
 
 // Runs a SEC("syscall") program once with `ctx` as its context (copied

@@ -17,6 +17,7 @@
 
 #include "libdaxfmap_bpf/bpf_object.hpp"
 #include "libdaxfmap_bpf/layouts.hpp"
+#include "libdaxfmap_bpf/pin_tree.hpp"
 #include "libdaxfmap_bpf/native_strategy.hpp"
 #include "libdaxfmap_bpf/pool_allocator.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
@@ -175,6 +176,11 @@ protected:
 	template <typename SizeMaps>
 	Result<void> init(const Options &opts, SizeMaps size_maps)
 	{
+		// Another user's directory could hold maps of their own.
+		if (opts.reuse_pinned)
+			if (auto ok = check_pin_dirs(opts.pin_dir); !ok)
+				return ok;
+		read_only_ = opts.read_only;
 		LibbpfLogCapture log;
 		skel_ = SkelOps<Skel>::open();
 		if (!skel_)
@@ -194,7 +200,17 @@ protected:
 		return {};
 	}
 
+	// EROFS when attached read-only.
+	Result<void> writable() const
+	{
+		if (!read_only_)
+			return {};
+		return Error{.errnum = EROFS, .field = std::string(strategy_name(strategy())) + " maps",
+			     .expected = "a resolver that may write", .found = "attached read-only"};
+	}
+
 	Skel *skel_ = nullptr;
+	bool read_only_ = false;
 	MappedMap batch_;
 	std::mutex batch_mu_;  // the batch slots are this process's scratch
 	std::mutex writer_mu_; // one writer at a time
@@ -219,6 +235,8 @@ public:
 
 	Result<void> upsert(uint64_t file_id, const Fmap &fmap) override
 	{
+		if (auto ok = writable(); !ok)
+			return ok;
 		std::lock_guard lock(writer_mu_);
 		auto v = compile_hash(fmap, file_id, next_gen_);
 		if (!v)
@@ -241,6 +259,8 @@ public:
 	// hands them to the kernel with BPF_MAP_UPDATE_BATCH.
 	Result<void> upsert_many(std::span<const FileFmap> files) override
 	{
+		if (auto ok = writable(); !ok)
+			return ok;
 		std::lock_guard lock(writer_mu_);
 		std::vector<uint64_t> keys;
 		std::vector<daxfmap_hash_fmap> values;
@@ -276,6 +296,8 @@ public:
 
 	Result<void> remove(uint64_t file_id) override
 	{
+		if (auto ok = writable(); !ok)
+			return ok;
 		std::lock_guard lock(writer_mu_);
 		const int fd = bpf_map__fd(skel_->maps.daxfmap_hash_fmaps);
 		if (bpf_map_delete_elem(fd, &file_id))
@@ -353,8 +375,10 @@ public:
 		nfiles_ = bpf_map__max_entries(this->skel_->maps.daxfmap_files);
 		alloc_ = PoolAllocator(bpf_map__max_entries(Traits::pool(this->skel_)));
 		// Attached to pinned maps: the runs already there stay allocated.
+		// (A read-only attach never allocates; and its owner may move
+		// runs while the table is read, which would look like overlaps.)
 		daxfmap_file *ft = files_.as<daxfmap_file>();
-		for (uint32_t i = 0; i < nfiles_; i++)
+		for (uint32_t i = 0; i < nfiles_ && !opts.read_only; i++)
 			if (ft[i].nextents && !alloc_.reserve(ft[i].base, ft[i].nentries))
 				return Error{.errnum = EUCLEAN,
 					     .field = "file table entry " + std::to_string(i),
@@ -365,6 +389,8 @@ public:
 
 	Result<void> upsert(uint64_t file_id, const Fmap &fmap) override
 	{
+		if (auto ok = this->writable(); !ok)
+			return ok;
 		std::lock_guard lock(this->writer_mu_);
 		if (file_id >= nfiles_)
 			return bad_id(file_id);
@@ -391,6 +417,8 @@ public:
 
 	Result<void> remove(uint64_t file_id) override
 	{
+		if (auto ok = this->writable(); !ok)
+			return ok;
 		std::lock_guard lock(this->writer_mu_);
 		if (file_id >= nfiles_)
 			return bad_id(file_id);

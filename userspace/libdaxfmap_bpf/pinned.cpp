@@ -14,6 +14,8 @@
 
 #include <linux/daxfmap.h>
 
+#include "libdaxfmap_bpf/pin_tree.hpp"
+
 namespace daxfmap::bpf {
 
 namespace fs = std::filesystem;
@@ -130,15 +132,23 @@ Result<void> check_instance_name(const std::string &instance)
 Result<PinnedInstance> inspect_instance(const std::string &root, const std::string &instance)
 {
 	PinnedInstance pi{.name = instance, .dir = root + "/" + instance};
+	if (auto ok = check_bpffs(pi.dir); !ok)
+		return ok.error();
 	std::error_code ec;
-	if (!fs::is_directory(pi.dir, ec))
+	if (!fs::exists(fs::symlink_status(pi.dir, ec)))
 		return Error{.errnum = ENOENT, .field = "instance " + instance,
 			     .expected = "a directory " + pi.dir + " (made by `daxfmap bpf load`)",
 			     .found = "nothing there"};
+	if (auto ok = check_pin_dirs(pi.dir); !ok)
+		return ok.error();
+	pi.owner = read_owner(pi.dir);
+	pi.state = pin_state(pi.owner);
 	for (Strategy s : bpf_strategies()) {
 		const std::string dir = pin_dir(root, instance, s);
-		if (!fs::is_directory(dir, ec))
+		if (!fs::exists(fs::symlink_status(dir, ec)))
 			continue;
+		if (auto ok = check_pin_dirs(dir); !ok)
+			return ok.error();
 		auto ps = inspect_strategy(dir, std::string(strategy_name(s)));
 		if (!ps)
 			return ps.error();
@@ -150,12 +160,16 @@ Result<PinnedInstance> inspect_instance(const std::string &root, const std::stri
 Result<std::vector<PinnedInstance>> list_instances(const std::string &root)
 {
 	std::vector<PinnedInstance> out;
+	if (auto ok = check_bpffs(root); !ok)
+		return ok.error();
 	std::error_code ec;
-	if (!fs::is_directory(root, ec))
+	if (!fs::exists(fs::symlink_status(root, ec)))
 		return out;
+	if (auto ok = check_pin_dirs(root); !ok)
+		return ok.error();
 	std::vector<std::string> names;
 	for (const auto &e : fs::directory_iterator(root, ec))
-		if (e.is_directory())
+		if (e.symlink_status(ec).type() == fs::file_type::directory)
 			names.push_back(e.path().filename().string());
 	std::sort(names.begin(), names.end());
 	for (const std::string &n : names) {

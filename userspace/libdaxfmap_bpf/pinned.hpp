@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Loading daxfmap's strategies as a named instance pinned in bpffs, and
-// inspecting what is pinned: /sys/fs/bpf/daxfmap/<instance>/<strategy>/.
+// inspecting what is pinned: /sys/fs/bpf/daxfmap/<instance>/<strategy>/,
+// with the instance's owner (pin_owner.hpp).  Only a trusted pin tree
+// (pin_tree.hpp) is read.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "libdaxfmap/result.hpp"
+#include "libdaxfmap_bpf/pin_owner.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
 namespace daxfmap::bpf {
@@ -41,10 +45,12 @@ struct PinnedStrategy {
 
 struct PinnedInstance {
 	std::string name, dir;
+	std::optional<PinOwner> owner;
+	PinState state = PinState::Unknown;
 	std::vector<PinnedStrategy> strategies;
 };
 
-// Every instance under root (none is not an error).
+// Every instance under root (none is not an error; no bpffs mounted is).
 Result<std::vector<PinnedInstance>> list_instances(const std::string &root);
 Result<PinnedInstance> inspect_instance(const std::string &root, const std::string &instance);
 

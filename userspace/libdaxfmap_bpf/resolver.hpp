@@ -52,7 +52,11 @@ struct Options {
 	uint32_t max_files = 65536;      // hash entries / file-table slots
 	uint32_t pool_entries = 1u << 21; // flat/digest pool capacity, in entries
 	std::string pin_dir;             // pin maps and programs here (empty: don't)
-	bool reuse_pinned = false;       // attach to the maps pinned in pin_dir
+	bool reuse_pinned = false;       // attach to the maps pinned in pin_dir (a trusted pin tree)
+	// Attached only to query (verify): writes are refused (EROFS), and the
+	// pool's runs are not tracked, so an owner updating them meanwhile
+	// cannot make the attach fail.
+	bool read_only = false;
 };
 
 class Resolver {
