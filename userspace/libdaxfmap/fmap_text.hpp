@@ -56,6 +56,7 @@
 #include <string_view>
 
 #include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/result.hpp"
 
 namespace daxfmap {
@@ -64,5 +65,12 @@ Result<FileRecord> parse_yaml(std::string_view text);
 Result<FileRecord> parse_json(std::string_view text);
 std::string to_yaml(const FileRecord &rec);
 std::string to_json(const FileRecord &rec, int indent = 2);
+
+// An upper bound on the text of any fmap `limits` accepts, YAML or JSON,
+// with room for hand-written spacing and comments: the reply-size limit
+// bounds the extents and strips (validate() checks it on text too), and
+// the path, attributes and devices: table get a fixed allowance.  Larger
+// text cannot be a valid fmap under `limits`, so readers stop there.
+uint64_t max_text_bytes(const Limits &limits);
 
 } // namespace daxfmap
