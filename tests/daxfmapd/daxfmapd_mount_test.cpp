@@ -31,24 +31,12 @@
 #include "libdaxfmap_bpf/resolver.hpp"
 #include "support/bpf_env.hpp"
 #include "support/cli_fixture.hpp"
+#include "support/mount_fixture.hpp"
 
 namespace daxfmap::testing {
 namespace {
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
-
-bool listed_in_proc_mounts(const std::string &mnt)
-{
-	std::ifstream in("/proc/mounts");
-	for (std::string line; std::getline(in, line);) {
-		std::istringstream f(line);
-		std::string src, point;
-		f >> src >> point;
-		if (point == mnt)
-			return true;
-	}
-	return false;
-}
 
 // A deterministic pattern that differs per file and per offset.
 std::string make_pattern(uint64_t seed, uint64_t size)
@@ -74,59 +62,8 @@ std::string contents(const std::string &file)
 	return s;
 }
 
-class Daxfmapd : public Cli {
+class Daxfmapd : public MountedFs {
 protected:
-	void SetUp() override
-	{
-		if (::geteuid() != 0)
-			GTEST_SKIP() << "daxfmapd mount tests need root, test SKIPPED";
-		if (::access("/dev/fuse", R_OK | W_OK) != 0)
-			GTEST_SKIP() << "daxfmapd mount tests need /dev/fuse (" << std::strerror(errno)
-				     << "), test SKIPPED";
-		Cli::SetUp();
-		dev_ = path("dev.img");
-		mnt_ = path("mnt");
-		ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
-	}
-
-	void TearDown() override
-	{
-		if (!mnt_.empty() && listed_in_proc_mounts(mnt_)) {
-			run({"umount", mnt_});
-			if (listed_in_proc_mounts(mnt_))
-				::umount2(mnt_.c_str(), MNT_DETACH);
-		}
-		if (!mnt_.empty()) {
-			EXPECT_FALSE(listed_in_proc_mounts(mnt_)) << "leaked mount at " << mnt_;
-		}
-		Cli::TearDown();
-	}
-
-	void mkfs(const std::string &size = "256M")
-	{
-		Outcome r = run({"mkfs", "emulated:" + dev_ + ":" + size});
-		ASSERT_EQ(r.code, 0) << r.err;
-	}
-
-	Outcome mount(std::vector<std::string> extra = {})
-	{
-		std::vector<std::string> a{"mount", dev_, mnt_, "--log", path("daemon.log")};
-		a.insert(a.end(), extra.begin(), extra.end());
-		Outcome r = run(a);
-		EXPECT_EQ(r.code, 0) << r.out << r.err << slurp(path("daemon.log"));
-		EXPECT_TRUE(listed_in_proc_mounts(mnt_));
-		return r;
-	}
-
-	void umount()
-	{
-		Outcome r = run({"umount", mnt_});
-		EXPECT_EQ(r.code, 0) << r.err;
-		EXPECT_FALSE(listed_in_proc_mounts(mnt_));
-	}
-
-	std::string in_mnt(const std::string &name) const { return mnt_ + "/" + name; }
-
 	Fmap fmap_of(const std::string &file)
 	{
 		auto bytes = daemon::get_xattr(file, daemon::kXattrFmap);
@@ -158,8 +95,6 @@ protected:
 		::close(fd);
 		return out;
 	}
-
-	std::string dev_, mnt_;
 };
 
 void write_file(const std::string &file, const std::string &data)
