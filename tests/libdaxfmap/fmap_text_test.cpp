@@ -382,6 +382,34 @@ TEST(FmapYaml, UnknownKeyNamesKeyAndPosition)
 	EXPECT_EQ(e.field, "extra");
 }
 
+// Found by yaml_fmap_fuzz: an unknown key "" made an error with no field.
+TEST(FmapYaml, AnEmptyKeyIsNamedByTheMappingItIsIn)
+{
+	Error e = yaml_error("\"\": 1\n");
+	EXPECT_EQ(e.field, "top level");
+	EXPECT_NE(e.found.find("unknown key \"\" at line 1, column 1"), std::string::npos) << e.message();
+	e = yaml_error("file: {\"\": 1}\n");
+	EXPECT_EQ(e.field, "file");
+	e = json_error("{\"file\": {\"size\": 0, \"simple_ext_list\": [{\"\": 0}]}}");
+	EXPECT_EQ(e.field, "file.simple_ext_list[0]");
+}
+
+// Found by yaml_fmap_fuzz: a path that was not UTF-8 was read as it was,
+// and to_yaml() wrote U+FFFD in its place.
+TEST(FmapYaml, StringsMustBeUtf8)
+{
+	Error e = yaml_error("file:\n  path: a\xa6\xffb\n  size: 0\n  simple_ext_list: []\n");
+	EXPECT_EQ(e.field, "file.path");
+	EXPECT_EQ(e.errnum, EINVAL);
+	EXPECT_EQ(e.expected, "a UTF-8 string");
+	EXPECT_NE(e.found.find("\"a\\xa6\\xffb\" at line 2"), std::string::npos) << e.message();
+	e = yaml_error("file: {size: 0, simple_ext_list: []}\ndevices: [{name: \"\xc0\x80\"}]\n");
+	EXPECT_EQ(e.field, "devices[0].name");
+	auto ok = parse_yaml("file: {path: caf\xc3\xa9, size: 0, simple_ext_list: []}\n");
+	ASSERT_TRUE(ok.ok()) << ok.error().message();
+	EXPECT_EQ(ok->path, "caf\xc3\xa9");
+}
+
 TEST(FmapYaml, NextentsMustMatchTheList)
 {
 	Error e = yaml_error(famfs_yaml("  nextents: 2\n  simple_ext_list:\n  - offset: 0\n    length: 0\n"));

@@ -45,6 +45,10 @@
 //    expected and what was found, with its line and column.  JSON input is
 //    checked for JSON syntax, then read by the same reader (JSON is YAML's
 //    flow syntax), so its errors carry the same paths and positions.
+//  - path and device names are strings of UTF-8 (what YAML and JSON are
+//    made of; other bytes could not be written back as they were).
+//  - error texts quote the input with quote_input(): whatever it held,
+//    they print as they are.
 //  - text carries no reserved fields: they are zero after parsing, and
 //    to_yaml()/to_json() drop them.
 // Large fmaps: YAML is read as an event stream (about 200 MB and 15 s for a

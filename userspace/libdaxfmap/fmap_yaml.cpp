@@ -476,9 +476,13 @@ private:
 	{
 		auto keys = keys_of(f.schema);
 		auto it = std::find_if(keys.begin(), keys.end(), [&](const KeyName &k) { return k.name == s.text; });
-		if (it == keys.end())
-			return fail(bad(f.sub(printable(s.text)), "one of the keys " + key_list(f.schema),
-					"unknown key " + s.found()));
+		if (it == keys.end()) {
+			// An empty key has no name to add to the path: the mapping's own is the field.
+			const std::string field = !s.text.empty() ? f.sub(printable(s.text))
+					       : f.path.empty()   ? "top level"
+								  : f.path;
+			return fail(bad(field, "one of the keys " + key_list(f.schema), "unknown key " + s.found()));
+		}
 		const size_t i = static_cast<size_t>(it - keys.begin());
 		if (f.seen & (1u << i))
 			return fail(bad(f.sub(s.text), "each key once", "a second " + s.found()));
@@ -501,8 +505,8 @@ private:
 			return {};
 		};
 		switch (k) {
-		case Key::Path: rec_.path = s.text; return {};
-		case Key::Name: f.dev.name = s.text; return {};
+		case Key::Path: return set_string(rec_.path, s, path);
+		case Key::Name: return set_string(f.dev.name, s, path);
 		case Key::Size: return set(rec_.fmap.file_size, bytes(s, path));
 		case Key::Flags: return set(rec_.flags, integer(s, path, UINT64_MAX, "a flags value"));
 		case Key::Mode: return set(rec_.mode, mode(s, path));
@@ -527,6 +531,16 @@ private:
 		}
 		default: return bad(path, expectation(k), s.found());
 		}
+	}
+
+	// YAML is Unicode text, and so is JSON: bytes that are not UTF-8 could
+	// not be written back as they were (the writers would replace them).
+	static Result<void> set_string(std::string &out, const Scalar &s, const std::string &path)
+	{
+		if (!is_utf8(s.text))
+			return bad(path, "a UTF-8 string", s.found());
+		out = s.text;
+		return {};
 	}
 
 	Error missing(const Frame &f, std::string_view key, const std::string &expected) const

@@ -119,6 +119,17 @@ std::string escape(std::string_view text, bool in_quotes)
 
 } // namespace
 
+bool is_utf8(std::string_view text)
+{
+	while (!text.empty()) {
+		const size_t n = static_cast<unsigned char>(text.front()) < 0x80 ? 1 : utf8_sequence(text);
+		if (n == 0)
+			return false;
+		text.remove_prefix(n);
+	}
+	return true;
+}
+
 std::string quote_input(std::string_view text)
 {
 	return "\"" + escape(text, true) + "\"";

@@ -35,6 +35,9 @@ std::string errno_name(int errnum);
 // \xNN, \u0085, \", \\).  Whatever the input held, the message stays one
 // line of valid UTF-8: a terminal shows it as it is and JSON can carry it.
 std::string quote_input(std::string_view text);
+// Whether `text` is well-formed UTF-8 (what quote_input() keeps as it is,
+// C1 controls aside).
+bool is_utf8(std::string_view text);
 // The same escapes without the quotes, for text that embeds input without
 // quoting it (a parser's own message).
 std::string printable(std::string_view text);
