@@ -9,38 +9,18 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "fuzz_checks.hpp"
 #include "libdaxfmap/fmap.hpp"
 #include "libdaxfmap/size_parse.hpp"
 
 namespace {
 
 using namespace daxfmap;
-
-void require(bool ok, const char *what)
-{
-	if (!ok) {
-		std::fprintf(stderr, "size_parse_fuzz: invariant broken: %s\n", what);
-		std::abort();
-	}
-}
-
-void require_printable(const std::string &s)
-{
-	for (unsigned char c : s)
-		require(c >= 0x20 && c != 0x7f, "message with a control byte");
-	try {
-		(void)nlohmann::json(s).dump();
-	} catch (const nlohmann::json::type_error &) {
-		require(false, "message that is not UTF-8");
-	}
-}
+using fuzz::require;
 
 void reads_back(uint64_t v, const std::string &text)
 {
@@ -58,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const Error &e = v.error();
 		require(e.errnum == EINVAL || e.errnum == ERANGE, "errno other than EINVAL/ERANGE");
 		require(e.field == "FIELD", "error names another field");
-		require_printable(e.message());
+		fuzz::require_printable(e.message(), "error message does not print as it is");
 		return 0;
 	}
 	reads_back(*v, std::to_string(*v));
