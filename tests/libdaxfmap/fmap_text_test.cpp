@@ -5,9 +5,11 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "libdaxfmap/fmap_text.hpp"
 #include "libdaxfmap/fmap_gen.hpp"
+#include "libdaxfmap/limits.hpp"
 
 namespace daxfmap {
 namespace {
@@ -380,6 +382,34 @@ TEST(FmapYaml, UnknownKeyNamesKeyAndPosition)
 	EXPECT_EQ(e.field, "extra");
 }
 
+// Found by yaml_fmap_fuzz: an unknown key "" made an error with no field.
+TEST(FmapYaml, AnEmptyKeyIsNamedByTheMappingItIsIn)
+{
+	Error e = yaml_error("\"\": 1\n");
+	EXPECT_EQ(e.field, "top level");
+	EXPECT_NE(e.found.find("unknown key \"\" at line 1, column 1"), std::string::npos) << e.message();
+	e = yaml_error("file: {\"\": 1}\n");
+	EXPECT_EQ(e.field, "file");
+	e = json_error("{\"file\": {\"size\": 0, \"simple_ext_list\": [{\"\": 0}]}}");
+	EXPECT_EQ(e.field, "file.simple_ext_list[0]");
+}
+
+// Found by yaml_fmap_fuzz: a path that was not UTF-8 was read as it was,
+// and to_yaml() wrote U+FFFD in its place.
+TEST(FmapYaml, StringsMustBeUtf8)
+{
+	Error e = yaml_error("file:\n  path: a\xa6\xffb\n  size: 0\n  simple_ext_list: []\n");
+	EXPECT_EQ(e.field, "file.path");
+	EXPECT_EQ(e.errnum, EINVAL);
+	EXPECT_EQ(e.expected, "a UTF-8 string");
+	EXPECT_NE(e.found.find("\"a\\xa6\\xffb\" at line 2"), std::string::npos) << e.message();
+	e = yaml_error("file: {size: 0, simple_ext_list: []}\ndevices: [{name: \"\xc0\x80\"}]\n");
+	EXPECT_EQ(e.field, "devices[0].name");
+	auto ok = parse_yaml("file: {path: caf\xc3\xa9, size: 0, simple_ext_list: []}\n");
+	ASSERT_TRUE(ok.ok()) << ok.error().message();
+	EXPECT_EQ(ok->path, "caf\xc3\xa9");
+}
+
 TEST(FmapYaml, NextentsMustMatchTheList)
 {
 	Error e = yaml_error(famfs_yaml("  nextents: 2\n  simple_ext_list:\n  - offset: 0\n    length: 0\n"));
@@ -561,6 +591,135 @@ TEST(FmapJson, SyntaxErrorHasPosition)
 	EXPECT_EQ(e.field, "json");
 	e = json_error("");
 	EXPECT_EQ(e.field, "json");
+}
+
+// ---- Error messages -----------------------------------------------------------
+
+TEST(FmapText, NegativeCountsAndIdsSayWhatTheFieldIsAndThatItCannotBeNegative)
+{
+	const struct {
+		const char *yaml;
+		const char *json;
+		const char *field;
+		const char *noun;
+	} cases[] = {
+		{"file:\n  size: 0\n  nextents: -1\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "nextents": -1, "simple_ext_list": []}})", "file.nextents", "an extent count"},
+		{"file:\n  size: 0\n  uid: -5\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "uid": -5, "simple_ext_list": []}})", "file.uid", "a uid"},
+		{"file:\n  size: 0\n  gid: -5\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "gid": -5, "simple_ext_list": []}})", "file.gid", "a gid"},
+		{"file:\n  size: 0\n  mode: -1\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "mode": -1, "simple_ext_list": []}})", "file.mode", "a mode"},
+		{"file:\n  size: 0\n  flags: -2\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "flags": -2, "simple_ext_list": []}})", "file.flags", "a flags value"},
+		{"file:\n  size: 0\n  fmap_version: -1\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "fmap_version": -1, "simple_ext_list": []}})", "file.fmap_version",
+		 "an fmap version"},
+		{"file:\n  size: 0\n  file_type: -1\n  simple_ext_list: []\n",
+		 R"({"file": {"size": 0, "file_type": -1, "simple_ext_list": []}})", "file.file_type", "a file type"},
+		{"file:\n  size: 0\n  simple_ext_list: [{devindex: -1, offset: 0, length: 0}]\n",
+		 R"({"file": {"size": 0, "simple_ext_list": [{"devindex": -1, "offset": 0, "length": 0}]}})",
+		 "file.simple_ext_list[0].devindex", "a device index"},
+		{"file:\n  size: 0\n  striped_ext_list: [{nstrips: -1, chunk_size: 2M, simple_ext_list: []}]\n",
+		 R"({"file": {"size": 0, "striped_ext_list": [{"nstrips": -1, "chunk_size": 0, "simple_ext_list": []}]}})",
+		 "file.striped_ext_list[0].nstrips", "a strip count"},
+		{"file:\n  size: 0\n  simple_ext_list: []\ndevices: [{index: -1}]\n",
+		 R"({"file": {"size": 0, "simple_ext_list": []}, "devices": [{"index": -1}]})", "devices[0].index",
+		 "a device index"},
+	};
+	for (const auto &c : cases) {
+		for (const Error &e : {yaml_error(c.yaml), json_error(c.json)}) {
+			EXPECT_EQ(e.field, c.field) << e.message();
+			EXPECT_EQ(e.errnum, ERANGE) << e.message();
+			EXPECT_EQ(e.expected.rfind(c.noun, 0), 0u) << e.message();
+			EXPECT_NE(e.expected.find("cannot be negative"), std::string::npos) << e.message();
+			EXPECT_EQ(e.message().find("byte count"), std::string::npos) << e.message();
+		}
+	}
+	// A byte quantity is one, and says so.
+	Error e = yaml_error("file:\n  size: -1\n  simple_ext_list: []\n");
+	EXPECT_EQ(e.expected, "a non-negative byte count");
+}
+
+// Prints as it is: no control byte, no DEL, valid UTF-8 (nlohmann refuses
+// to write anything else).
+void expect_printable(const std::string &msg)
+{
+	for (unsigned char c : msg)
+		EXPECT_TRUE(c >= 0x20 && c != 0x7f) << "byte " << int(c) << " in: " << msg;
+	EXPECT_NO_THROW((void)nlohmann::json(msg).dump()) << msg;
+}
+
+TEST(FmapText, ErrorsQuotingInputEscapeBytesThatWouldNotPrint)
+{
+	const struct {
+		std::string text;
+		bool json;
+		const char *shows;
+	} cases[] = {
+		{"file:\n  size: 2M\x01\n  simple_ext_list: []\n", false, "\"2M\\x01\""},     // a value
+		{"file:\n  si\x1b[2Jze: 2M\n", false, "si\\x1b[2Jze"},                   // a key
+		{"file:\n  size: \"\\\x01\"\n", false, "unknown escape character: \\x01"}, // yaml-cpp's own
+		{"file:\n  pa\xffth: x\n", false, "pa\\xffth"},                            // not UTF-8
+		{"file:\n  path: x\n  mode: 0\x7f\n", false, "\"0\\x7f\""},
+		{"{\"file\": {\"size\": \"1\x01\"}}", true, "<U+0001>"}, // nlohmann escapes these itself
+		{"{\"file\": {\"pa\xfe" "th\": 1}}", true, "\\xfe"},   // but not these
+		{"{\"file\": {\"size\": \"2\\u0007M\", \"simple_ext_list\": []}}", true, "\"2\\x07M\""},
+	};
+	for (const auto &c : cases) {
+		Error e = c.json ? json_error(c.text) : yaml_error(c.text);
+		expect_printable(e.message());
+		expect_printable(e.field);
+		EXPECT_NE(e.message().find(c.shows), std::string::npos) << e.message();
+	}
+}
+
+// The input cap readers apply (max_text_bytes) must hold any fmap whose
+// reply fits the profile, however daxfmap writes it: every field at its
+// widest, the longest path, a full devices: table with the longest names.
+TEST(FmapText, MaxTextBytesHoldsTheWidestTextOfTheLargestFmaps)
+{
+	const Limits &v10 = limits_for(Profile::V10);
+	const Limits &extended = limits_for(Profile::Extended);
+	const SimpleExtent widest{.device = UINT32_MAX, .offset = UINT64_MAX, .length = UINT64_MAX};
+	const size_t units = (v10.max_reply_bytes - sizeof(fuse_dax_fmap_header)) / sizeof(fuse_dax_simple_ext);
+	auto widen = [&](FileRecord r) {
+		r.path = std::string(4095, '\x01'); // PATH_MAX, escaped by both writers
+		for (uint32_t i = 0; i < extended.max_devices; i++)
+			r.devices.push_back({.index = UINT32_MAX - i, .name = std::string(255, '\x01'), .size = UINT64_MAX});
+		return r;
+	};
+	auto record = [&](std::variant<SimpleExtents, InterleavedExtents> extents) {
+		FileRecord r;
+		r.flags = UINT64_MAX;
+		r.mode = UINT32_MAX;
+		r.uid = r.gid = UINT32_MAX;
+		r.fmap.file_size = UINT64_MAX;
+		r.fmap.file_type = 255;
+		r.fmap.version = UINT16_MAX;
+		r.fmap.extents = std::move(extents);
+		return r;
+	};
+	InterleavedExtents one_strip_each(units / 2, InterleavedExtent{.chunk_size = UINT32_MAX, .nbytes = 1,
+								       .strips = {widest}});
+	InterleavedExtents all_strips{InterleavedExtent{.chunk_size = UINT32_MAX, .nbytes = 1,
+							.strips = SimpleExtents(units - 1, widest)}};
+	for (const FileRecord &r : {record(SimpleExtents(units, widest)), record(one_strip_each), record(all_strips)}) {
+		ASSERT_LE(r.fmap.wire_size(), v10.max_reply_bytes);
+		const FileRecord wide = widen(r);
+		for (int json = 0; json < 2; json++) {
+			const size_t text = (json ? to_json(r) : to_yaml(r)).size();
+			const size_t wide_text = (json ? to_json(wide) : to_yaml(wide)).size();
+			EXPECT_LE(wide_text, max_text_bytes(v10)) << (json ? "json" : "yaml");
+			// The extended profile's largest fmaps are these, repeated up
+			// to its reply size: their text grows in proportion.
+			const double per_reply_byte = double(text) / double(r.fmap.wire_size());
+			EXPECT_LE(per_reply_byte * double(extended.max_reply_bytes) + double(wide_text - text),
+				  double(max_text_bytes(extended)))
+				<< (json ? "json" : "yaml");
+		}
+	}
 }
 
 TEST(FmapJson, WritesIntegersAndFamfsKeys)

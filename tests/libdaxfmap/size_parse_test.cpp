@@ -98,5 +98,12 @@ TEST(ParseSize, MessageNamesWhatAndSyntax)
 	EXPECT_EQ(d.error().field, "size");
 }
 
+TEST(ParseSize, QuotesTheTextWithControlBytesEscaped)
+{
+	auto r = parse_size("2\x01M\x1b[2J", "LENGTH");
+	ASSERT_FALSE(r.ok());
+	EXPECT_EQ(r.error().found, "\"2\\x01M\\x1b[2J\"");
+}
+
 } // namespace
 } // namespace daxfmap

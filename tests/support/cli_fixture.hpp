@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -72,12 +73,28 @@ protected:
 	// can fill up), stdin from `input`.
 	Outcome run(const std::vector<std::string> &args, const std::string &input = "") const
 	{
+		return spawn(args, input, -1);
+	}
+
+	// Runs the CLI with `stdout_fd` as its stdout (out stays empty) and
+	// SIGPIPE ignored, so that a write to a closed pipe fails with EPIPE
+	// instead of killing it.
+	Outcome run_with_stdout(int stdout_fd, const std::vector<std::string> &args) const
+	{
+		return spawn(args, "", stdout_fd);
+	}
+
+	Outcome spawn(const std::vector<std::string> &args, const std::string &input, int stdout_fd) const
+	{
 		const std::string in = path(".stdin"), out = path(".stdout"), err = path(".stderr");
 		spit(in, input);
+		spit(out, "");
 		pid_t pid = ::fork();
 		if (pid == 0) {
+			if (stdout_fd >= 0)
+				::signal(SIGPIPE, SIG_IGN); // kept across exec
 			int fi = ::open(in.c_str(), O_RDONLY);
-			int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			int fo = stdout_fd >= 0 ? stdout_fd : ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 			int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 			if (fi < 0 || fo < 0 || fe < 0 || ::dup2(fi, 0) < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0)
 				::_exit(127);

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/fmap_io.hpp"
 #include "cli/options.hpp"
+#include "cli/output.hpp"
 #include "cli/report.hpp"
 
 namespace daxfmap::cli {
@@ -28,6 +29,14 @@ struct DecodeOptions {
 	std::string profile = "v10";
 	std::string format;
 };
+
+// What write_output() does with each kind of path.
+constexpr const char *kOutputHelp =
+	"Output: - is stdout; a regular file (or a new\n"
+	"one) is replaced atomically, never left\n"
+	"truncated; a device, FIFO or socket is written\n"
+	"through; a symlink is followed (the link is\n"
+	"never replaced); a directory is refused";
 
 // The first non-zero wire padding field, if any: text formats have no place
 // for them, so decoding to text drops them.
@@ -81,7 +90,7 @@ int run_encode(Io &io, const EncodeOptions &o)
 		print_issues(io.err, r, "daxfmap encode: ");
 	}
 
-	if (auto w = write_atomic(o.output, render(l->record, Format::Wire)); !w) {
+	if (auto w = write_output(o.output, render(l->record, Format::Wire)); !w) {
 		print_failure(io, "encode", w.error());
 		return kExitUsage;
 	}
@@ -106,7 +115,7 @@ int run_decode(Io &io, const DecodeOptions &o)
 		       << " cannot carry them (first: " << pad << ")\n";
 
 	const Format to = parse_format(o.to).value_or(Format::Yaml);
-	if (auto w = write_atomic(o.output, render(l->record, to)); !w) {
+	if (auto w = write_output(o.output, render(l->record, to)); !w) {
 		print_failure(io, "decode", w.error());
 		return kExitUsage;
 	}
@@ -120,8 +129,7 @@ Verb add_encode(CLI::App &app)
 	auto o = std::make_shared<EncodeOptions>();
 	CLI::App *cmd = app.add_subcommand("encode", "Write an fmap as GET_FMAP reply bytes (the V10 wire format)");
 	cmd->add_option("FILE", o->file, "Input fmap (yaml or json; wire is re-encoded);\n- reads stdin")->required();
-	cmd->add_option("-o,--output", o->output, "Output file (replaced atomically, never left\ntruncated); - is stdout")
-		->required();
+	cmd->add_option("-o,--output", o->output, kOutputHelp)->required();
 	add_profile_option(cmd, o->profile);
 	add_input_format_option(cmd, o->format);
 	cmd->add_flag("--force", o->force, "Write the reply even if the profile rejects\nthe fmap");
@@ -143,8 +151,7 @@ Verb add_decode(CLI::App &app)
 	cmd->add_option("--to", o->to, "Output format: yaml or json")
 		->check(CLI::IsMember({"yaml", "json"}))
 		->capture_default_str();
-	cmd->add_option("-o,--output", o->output, "Output file (replaced atomically); - is stdout")
-		->capture_default_str();
+	cmd->add_option("-o,--output", o->output, kOutputHelp)->capture_default_str();
 	add_profile_option(cmd, o->profile);
 	add_input_format_option(cmd, o->format);
 	cmd->footer(

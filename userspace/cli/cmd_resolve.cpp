@@ -221,19 +221,27 @@ int run(Io &io, const Options &o)
 
 	const Limits &limits = profile_limits(o.profile);
 	int code = kExitOk;
-	auto l = load_or_report(io, "resolve", o.file, input_format(o.format), limits, code);
-	if (!l)
+	// With --json, an fmap that cannot be resolved gets validate --json's answer.
+	nlohmann::ordered_json failure;
+	auto l = load_or_report(io, "resolve", o.file, input_format(o.format), limits, code,
+				o.json ? &failure : nullptr);
+	if (!l) {
+		if (o.json)
+			io.out << json_text(failure);
 		return code;
+	}
 	const Fmap &f = l->record.fmap;
 
 	// The kernel never resolves an fmap it refused at open.
 	const ValidationReport r = verdict(*l, limits);
 	if (!r.ok()) {
+		const std::string hint = extended_hint(*l, limits);
 		io.err << "daxfmap resolve: " << o.file << ": INVALID under " << limits.name
-		       << ", the kernel would fail the open with " << errno_name(r.errnum())
-		       << extended_hint(*l, limits) << "\n";
+		       << ", the kernel would fail the open with " << errno_name(r.errnum()) << hint << "\n";
 		print_issues(io.err, r, "  ");
 		if (!o.force) {
+			if (o.json)
+				io.out << json_text(verdict_json(*l, r, !hint.empty()));
 			io.err << "daxfmap resolve: --force resolves it anyway\n";
 			return kExitInvalid;
 		}
@@ -258,7 +266,7 @@ int run(Io &io, const Options &o)
 			auto j = piece_json(*offset, past, f);
 			j["file_size"] = f.file_size;
 			j["message"] = msg;
-			io.out << j.dump(2) << "\n";
+			io.out << json_text(j);
 		}
 		io.err << "daxfmap resolve: " << msg << "\n";
 		return kExitInvalid;
@@ -288,7 +296,7 @@ int run(Io &io, const Options &o)
 		if (o.json) {
 			auto j = piece_json(*offset, res, f);
 			j["strategy"] = o.strategy;
-			io.out << j.dump(2) << "\n";
+			io.out << json_text(j);
 		} else if (res.ok()) {
 			io.out << o.file << ": " << summary(f) << " (strategy " << o.strategy << ")\n";
 			Table t = make_table();
@@ -347,7 +355,7 @@ int run(Io &io, const Options &o)
 		j["file_size"] = f.file_size;
 		j["strategy"] = o.strategy;
 		j["pieces"] = std::move(pieces);
-		io.out << j.dump(2) << "\n";
+		io.out << json_text(j);
 	} else {
 		io.out << o.file << ": " << summary(f) << " (strategy " << o.strategy << ")\n";
 		t.print(io.out);

@@ -31,19 +31,12 @@ struct Outcome {
 Outcome check_file(Io &io, const Options &o, const std::string &path)
 {
 	const Limits &limits = profile_limits(o.profile);
-	Outcome res;
-	res.json["file"] = path;
-
-	auto in = read_input(path, input_format(o.format));
+	auto in = read_input(path, input_format(o.format), limits);
 	if (!in) {
-		res.code = kExitUsage;
-		res.json["readable"] = false;
-		res.json["error"] = error_json(in.error());
 		if (!o.json)
 			print_failure(io, "validate", in.error());
-		return res;
+		return {kExitUsage, unreadable_json(path, std::nullopt, in.error())};
 	}
-	res.json["format"] = format_name(in->format);
 
 	// Wire bytes that do not decode are still a verdict (the kernel's
 	// EINVAL/ERANGE); text that does not parse is not an fmap at all.
@@ -55,16 +48,13 @@ Outcome check_file(Io &io, const Options &o, const std::string &path)
 		}
 		l.input = std::move(*in);
 	} else {
+		const Format format = in->format;
 		auto parsed = parse_input(std::move(*in), limits);
 		if (!parsed) {
-			res.code = kExitUsage;
-			res.json["readable"] = false;
-			res.json["error"] = error_json(parsed.error());
 			if (!o.json)
-				io.err << "daxfmap validate: " << path << ": not a valid "
-				       << res.json["format"].get<std::string>()
+				io.err << "daxfmap validate: " << path << ": not a valid " << format_name(format)
 				       << " fmap: " << parsed.error().message() << "\n";
-			return res;
+			return {kExitUsage, unreadable_json(path, format, parsed.error())};
 		}
 		l = std::move(*parsed);
 	}
@@ -72,14 +62,6 @@ Outcome check_file(Io &io, const Options &o, const std::string &path)
 	const ValidationReport r = verdict(l, limits);
 	const bool decoded = l.input.format != Format::Wire || l.wire_consumed > 0;
 	const std::string hint = r.ok() ? "" : extended_hint(l, limits);
-	res.code = r.ok() ? kExitOk : kExitInvalid;
-	res.json["readable"] = true;
-	if (decoded)
-		res.json["summary"] = summary(l.record.fmap);
-	res.json.update(report_json(r));
-	if (!hint.empty())
-		res.json["hint"] = "--profile extended accepts it";
-
 	if (!o.json) {
 		io.out << path << ": " << (r.ok() ? "OK" : "INVALID") << " under " << limits.name << " ("
 		       << format_name(l.input.format);
@@ -91,7 +73,7 @@ Outcome check_file(Io &io, const Options &o, const std::string &path)
 		io.out << "\n";
 		print_issues(io.out, r, "  ");
 	}
-	return res;
+	return {r.ok() ? kExitOk : kExitInvalid, verdict_json(l, r, !hint.empty())};
 }
 
 } // namespace
@@ -127,7 +109,7 @@ Verb add_validate(CLI::App &app)
 			}
 			out["valid"] = code == kExitOk;
 			if (o->json)
-				io.out << out.dump(2) << "\n";
+				io.out << json_text(out);
 			return code;
 		}};
 }

@@ -10,20 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/fd_io.hpp"
 #include "libdaxfmap/fmap_text.hpp"
 
 namespace daxfmap::cli {
 
 namespace {
-
-// Larger than any fmap daxfmap accepts in any format (1M extents of YAML is
-// about 80 MiB); a bound so that a wrong path (a disk image) fails quickly.
-constexpr uint64_t kMaxInputBytes = 1ull << 30;
-
-Error sys_error(int errnum, const std::string &path, const std::string &what)
-{
-	return Error{.errnum = errnum, .field = path, .expected = {}, .found = what + ": " + std::strerror(errnum)};
-}
 
 bool ends_with(std::string_view s, std::string_view suffix)
 {
@@ -31,43 +23,6 @@ bool ends_with(std::string_view s, std::string_view suffix)
 		return false;
 	return std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<ptrdiff_t>(suffix.size()),
 			  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-}
-
-// Closes a descriptor on every path out of a function.
-class Fd {
-public:
-	explicit Fd(int fd) : fd_(fd) {}
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	int get() const { return fd_; }
-	int release()
-	{
-		int fd = fd_;
-		fd_ = -1;
-		return fd;
-	}
-
-private:
-	int fd_;
-};
-
-Result<void> write_all(int fd, std::string_view data, const std::string &path)
-{
-	while (!data.empty()) {
-		ssize_t n = ::write(fd, data.data(), data.size());
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return sys_error(errno, path, "cannot write");
-		}
-		data.remove_prefix(static_cast<size_t>(n));
-	}
-	return {};
 }
 
 } // namespace
@@ -115,7 +70,13 @@ Format sniff_format(const Bytes &bytes)
 	return Format::Yaml;
 }
 
-Result<Bytes> read_bytes(const std::string &path)
+uint64_t max_input_bytes(const Limits &limits)
+{
+	// Text is always the larger form of an fmap.
+	return std::max(max_text_bytes(limits), limits.max_reply_bytes);
+}
+
+Result<Bytes> read_bytes(const std::string &path, const Limits &limits)
 {
 	const bool is_stdin = path == "-";
 	Fd fd(is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -131,38 +92,42 @@ Result<Bytes> read_bytes(const std::string &path)
 	if (S_ISDIR(st.st_mode))
 		return sys_error(EISDIR, path, "cannot read");
 
+	const uint64_t cap = max_input_bytes(limits);
+	auto too_large = [&](const std::string &found) {
+		std::string expected = "an fmap file of at most " + std::to_string(cap) + " bytes (" +
+				       format_size(cap) + ", the largest fmap --profile " + std::string(limits.name) +
+				       " accepts, as text)";
+		const Limits &extended = limits_for(Profile::Extended);
+		if (limits.profile != Profile::Extended)
+			expected += "; --profile extended reads up to " + format_size(max_input_bytes(extended));
+		return Error{.errnum = EFBIG, .field = path, .expected = expected, .found = found};
+	};
+	// st_size may lie (/proc files say 0), so the cap holds for the reads too.
+	if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > cap)
+		return too_large(std::to_string(st.st_size) + " bytes");
+
 	Bytes data;
-	if (S_ISREG(st.st_mode)) {
-		if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes)
-			return Error{.errnum = EFBIG,
-				     .field = path,
-				     .expected = "an fmap file of at most 1 GiB",
-				     .found = std::to_string(st.st_size) + " bytes"};
+	if (S_ISREG(st.st_mode))
 		data.reserve(static_cast<size_t>(st.st_size));
-	}
 	uint8_t buf[65536];
-	for (;;) {
-		ssize_t n = ::read(raw, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	// One byte past the cap tells a file of exactly the cap from a larger one.
+	while (data.size() <= cap) {
+		const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(buf), cap + 1 - data.size()));
+		const ssize_t n = ::read(raw, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return sys_error(errno, path, "cannot read");
-		}
 		if (n == 0)
-			break;
-		if (data.size() + static_cast<size_t>(n) > kMaxInputBytes)
-			return Error{.errnum = EFBIG,
-				     .field = path,
-				     .expected = "an fmap file of at most 1 GiB",
-				     .found = "more"};
+			return data;
 		data.insert(data.end(), buf, buf + n);
 	}
-	return data;
+	return too_large("more");
 }
 
-Result<Input> read_input(const std::string &path, std::optional<Format> forced)
+Result<Input> read_input(const std::string &path, std::optional<Format> forced, const Limits &limits)
 {
-	auto bytes = read_bytes(path);
+	auto bytes = read_bytes(path, limits);
 	if (!bytes)
 		return bytes.error();
 	Input in;
@@ -202,51 +167,6 @@ std::string render(const FileRecord &rec, Format f)
 		return std::string(b.begin(), b.end());
 	}
 	}
-	return {};
-}
-
-Result<void> write_atomic(const std::string &path, std::string_view data)
-{
-	if (path == "-") {
-		if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() || std::fflush(stdout) != 0)
-			return sys_error(errno ? errno : EIO, "stdout", "cannot write");
-		return {};
-	}
-
-	// Same directory, so that rename() is atomic and never crosses devices.
-	const auto slash = path.rfind('/');
-	const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-	const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-	if (base.empty())
-		return sys_error(EISDIR, path, "cannot write");
-	std::string tmp = (slash == std::string::npos ? "" : dir) + "." + base + ".tmp.XXXXXX";
-
-	// Keep the mode of a file being replaced; new files get 0644.
-	mode_t mode = 0644;
-	struct stat st {};
-	if (::stat(path.c_str(), &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return sys_error(EISDIR, path, "cannot write");
-		mode = st.st_mode & 07777;
-	}
-
-	Fd fd(::mkstemp(tmp.data()));
-	if (fd.get() < 0)
-		return sys_error(errno, path, "cannot create a temporary file in " + dir);
-	auto fail = [&](Error e) -> Result<void> {
-		::unlink(tmp.c_str());
-		return e;
-	};
-	if (auto r = write_all(fd.get(), data, path); !r)
-		return fail(r.error());
-	if (::fchmod(fd.get(), mode) < 0)
-		return fail(sys_error(errno, path, "cannot set the mode of " + tmp));
-	if (::fsync(fd.get()) < 0)
-		return fail(sys_error(errno, path, "cannot sync " + tmp));
-	if (::close(fd.release()) < 0)
-		return fail(sys_error(errno, path, "cannot close " + tmp));
-	if (::rename(tmp.c_str(), path.c_str()) < 0)
-		return fail(sys_error(errno, path, "cannot rename " + tmp + " to it"));
 	return {};
 }
 

@@ -25,8 +25,15 @@ std::optional<Format> format_from_name(std::string_view path);
 // else YAML.
 Format sniff_format(const Bytes &bytes);
 
-// Whole file ("-": stdin).  Errors name the path and the system's reason.
-Result<Bytes> read_bytes(const std::string &path);
+// The most bytes read_bytes() takes under `limits`: the largest fmap the
+// profile accepts, in any format (max_text_bytes()).  A larger input cannot
+// be a valid fmap, and a wrong path (a disk image, /dev/zero) fails after
+// reading one byte more than this, not after reading it all.
+uint64_t max_input_bytes(const Limits &limits);
+
+// Whole file ("-": stdin), at most max_input_bytes(limits) (EFBIG beyond,
+// naming the cap).  Errors name the path and the system's reason.
+Result<Bytes> read_bytes(const std::string &path, const Limits &limits);
 
 struct Input {
 	std::string path;
@@ -34,9 +41,9 @@ struct Input {
 	Bytes bytes;
 };
 
-// Reads a file and settles its format: `forced`, else the extension, else
-// sniffed.
-Result<Input> read_input(const std::string &path, std::optional<Format> forced);
+// Reads a file (read_bytes()) and settles its format: `forced`, else the
+// extension, else sniffed.
+Result<Input> read_input(const std::string &path, std::optional<Format> forced, const Limits &limits);
 
 // A parsed fmap and where it came from.  A wire file yields a record with
 // only the fmap set.
@@ -54,10 +61,5 @@ Result<Loaded> parse_input(Input input, const Limits &limits);
 
 // Text or wire bytes of a record in a format (wire: the fmap alone).
 std::string render(const FileRecord &rec, Format f);
-
-// Writes `data` to `path` without ever leaving a partial or truncated file
-// there: a temporary file in the same directory, fsync, then rename.
-// "-" writes to stdout.
-Result<void> write_atomic(const std::string &path, std::string_view data);
 
 } // namespace daxfmap::cli

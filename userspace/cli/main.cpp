@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 
 #ifndef DAXFMAP_VERSION
 #define DAXFMAP_VERSION "0.1.0"
@@ -74,18 +75,25 @@ int run(int argc, char **argv)
 		return kExitUsage;
 	}
 
+	int code = kExitUsage;
+	std::string who = "daxfmap";
 	try {
 		app.parse(argc, argv);
+		Io io{std::cout, std::cerr};
+		for (const auto &v : verbs)
+			if (v.command->parsed()) {
+				who += " " + v.command->get_name();
+				code = v.run(io);
+			}
 	} catch (const CLI::ParseError &e) {
-		const int code = app.exit(e, std::cout, std::cerr);
-		return code == 0 ? kExitOk : kExitUsage;
+		code = app.exit(e, std::cout, std::cerr) == 0 ? kExitOk : kExitUsage;
 	}
-
-	Io io{std::cout, std::cerr};
-	for (const auto &v : verbs)
-		if (v.command->parsed())
-			return v.run(io);
-	return kExitUsage; // unreachable: a subcommand is required
+	// Output that never arrived is a failure, whatever the verb decided.
+	if (auto f = flush_stdout(std::cout); !f) {
+		std::cerr << who << ": " << f.error().message() << "\n";
+		code = std::max<int>(code, kExitUsage);
+	}
+	return code;
 }
 
 } // namespace

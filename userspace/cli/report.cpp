@@ -139,6 +139,11 @@ void print_issues(std::ostream &out, const ValidationReport &r, std::string_view
 		out << indent << "warning: ... and " << plural(r.warnings_omitted, "more warning") << "\n";
 }
 
+std::string json_text(const nlohmann::ordered_json &j)
+{
+	return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
 nlohmann::ordered_json error_json(const Error &e)
 {
 	nlohmann::ordered_json j;
@@ -172,17 +177,45 @@ nlohmann::ordered_json report_json(const ValidationReport &r)
 	return j;
 }
 
+nlohmann::ordered_json unreadable_json(const std::string &path, std::optional<Format> format, const Error &e)
+{
+	nlohmann::ordered_json j;
+	j["file"] = path;
+	if (format)
+		j["format"] = format_name(*format);
+	j["readable"] = false;
+	j["error"] = error_json(e);
+	return j;
+}
+
+nlohmann::ordered_json verdict_json(const Loaded &l, const ValidationReport &r, bool extended_accepts)
+{
+	nlohmann::ordered_json j;
+	j["file"] = l.input.path;
+	j["format"] = format_name(l.input.format);
+	j["readable"] = true;
+	if (l.input.format != Format::Wire || l.wire_consumed > 0)
+		j["summary"] = summary(l.record.fmap);
+	j.update(report_json(r));
+	if (extended_accepts)
+		j["hint"] = "--profile extended accepts it";
+	return j;
+}
+
 void print_failure(Io &io, std::string_view verb, const Error &e)
 {
 	io.err << "daxfmap " << verb << ": " << e.message() << "\n";
 }
 
 std::optional<Loaded> load_or_report(Io &io, std::string_view verb, const std::string &path,
-				     std::optional<Format> forced, const Limits &limits, int &code)
+				     std::optional<Format> forced, const Limits &limits, int &code,
+				     nlohmann::ordered_json *failure)
 {
-	auto in = read_input(path, forced);
+	auto in = read_input(path, forced, limits);
 	if (!in) {
 		print_failure(io, verb, in.error());
+		if (failure)
+			*failure = unreadable_json(path, std::nullopt, in.error());
 		code = kExitUsage;
 		return std::nullopt;
 	}
@@ -196,6 +229,14 @@ std::optional<Loaded> load_or_report(Io &io, std::string_view verb, const std::s
 		       << (wire ? "invalid GET_FMAP reply under --profile " + std::string(limits.name) + ": "
 				: "not a valid " + std::string(format_name(in->format)) + " fmap: ")
 		       << l.error().message() << hint << "\n";
+		if (failure && wire) {
+			// Bytes the kernel refuses are a verdict, as validate gives it.
+			Loaded undecoded{.input = std::move(*in)};
+			*failure = verdict_json(undecoded, verdict(undecoded, limits),
+						!extended_hint(undecoded, limits).empty());
+		} else if (failure) {
+			*failure = unreadable_json(path, in->format, l.error());
+		}
 		code = wire ? kExitInvalid : kExitUsage;
 		return std::nullopt;
 	}

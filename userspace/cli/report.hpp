@@ -37,17 +37,31 @@ std::string extended_hint(const Loaded &l, const Limits &limits);
 // count of those left out.
 void print_issues(std::ostream &out, const ValidationReport &r, std::string_view indent);
 
+// Indented JSON and a newline.  Bytes that are not UTF-8 (a path is
+// whatever bytes it is) are replaced rather than thrown on.
+std::string json_text(const nlohmann::ordered_json &j);
+
 nlohmann::ordered_json error_json(const Error &e);
 // {"valid", "errno", "errno_name", "errors": [...], "warnings": [...], ...}
 nlohmann::ordered_json report_json(const ValidationReport &r);
+
+// validate --json's object for one file (resolve --json prints it too when
+// it has no answer).  A file that cannot be read (no format yet) or text
+// that is not an fmap: {"file", "format", "readable": false, "error"}.
+nlohmann::ordered_json unreadable_json(const std::string &path, std::optional<Format> format, const Error &e);
+// A verdict: {"file", "format", "readable": true, "summary" (if it decoded),
+// report_json()'s keys, "hint" (if --profile extended accepts it)}.
+nlohmann::ordered_json verdict_json(const Loaded &l, const ValidationReport &r, bool extended_accepts);
 
 // "daxfmap VERB: <message>" on stderr.
 void print_failure(Io &io, std::string_view verb, const Error &e);
 
 // Reads and parses `path` for `verb`.  On failure prints why and sets `code`:
 // kExitUsage for unreadable files and text that is not an fmap,
-// kExitInvalid for wire bytes the kernel would reject.
+// kExitInvalid for wire bytes the kernel would reject; and, if `failure` is
+// given, sets it to validate --json's object for the file.
 std::optional<Loaded> load_or_report(Io &io, std::string_view verb, const std::string &path,
-				     std::optional<Format> forced, const Limits &limits, int &code);
+				     std::optional<Format> forced, const Limits &limits, int &code,
+				     nlohmann::ordered_json *failure = nullptr);
 
 } // namespace daxfmap::cli

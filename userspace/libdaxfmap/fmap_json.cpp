@@ -38,7 +38,8 @@ public:
 		// Drop nlohmann's "[json.exception.parse_error.101] " prefix.
 		std::string what = ex.what();
 		auto close = what.find("] ");
-		error = close == std::string::npos ? what : what.substr(close + 2);
+		// nlohmann quotes the input it stopped at; raw bytes stay raw.
+		error = printable(close == std::string::npos ? what : what.substr(close + 2));
 		return false;
 	}
 };

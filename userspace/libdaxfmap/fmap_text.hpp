@@ -45,6 +45,10 @@
 //    expected and what was found, with its line and column.  JSON input is
 //    checked for JSON syntax, then read by the same reader (JSON is YAML's
 //    flow syntax), so its errors carry the same paths and positions.
+//  - path and device names are strings of UTF-8 (what YAML and JSON are
+//    made of; other bytes could not be written back as they were).
+//  - error texts quote the input with quote_input(): whatever it held,
+//    they print as they are.
 //  - text carries no reserved fields: they are zero after parsing, and
 //    to_yaml()/to_json() drop them.
 // Large fmaps: YAML is read as an event stream (about 200 MB and 15 s for a
@@ -56,6 +60,7 @@
 #include <string_view>
 
 #include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/result.hpp"
 
 namespace daxfmap {
@@ -64,5 +69,12 @@ Result<FileRecord> parse_yaml(std::string_view text);
 Result<FileRecord> parse_json(std::string_view text);
 std::string to_yaml(const FileRecord &rec);
 std::string to_json(const FileRecord &rec, int indent = 2);
+
+// An upper bound on the text of any fmap `limits` accepts, YAML or JSON,
+// with room for hand-written spacing and comments: the reply-size limit
+// bounds the extents and strips (validate() checks it on text too), and
+// the path, attributes and devices: table get a fixed allowance.  Larger
+// text cannot be a valid fmap under `limits`, so readers stop there.
+uint64_t max_text_bytes(const Limits &limits);
 
 } // namespace daxfmap

@@ -44,7 +44,7 @@ struct Scalar {
 	std::string text;
 	YAML::Mark mark;
 
-	std::string found() const { return "\"" + text + "\"" + at(mark); }
+	std::string found() const { return quote_input(text) + at(mark); }
 };
 
 Error bad(const std::string &path, std::string expected, std::string found, int errnum = EINVAL)
@@ -70,11 +70,16 @@ bool plain_digits(std::string_view s)
 	return !s.empty() && std::all_of(s.begin(), s.end(), is_dec);
 }
 
-// A count or id: decimal or 0x hex, no unit suffix, at most `max`.
-Result<uint64_t> integer(const Scalar &s, const std::string &path, uint64_t max)
+// A count or id: decimal or 0x hex, no unit suffix, at most `max`.  `noun`
+// says what the field holds ("a uid"): parse_size() would call it a byte
+// count.
+Result<uint64_t> integer(const Scalar &s, const std::string &path, uint64_t max, std::string_view noun)
 {
-	const std::string expected = "an integer from 0 to " + std::to_string(max) + " (decimal or 0x hex)";
-	if (!plain_digits(s.text) && !(s.text.size() > 1 && s.text[0] == '-'))
+	const std::string range = std::string(noun) + " from 0 to " + std::to_string(max);
+	if (s.text.size() > 1 && s.text[0] == '-' && plain_digits(std::string_view(s.text).substr(1)))
+		return bad(path, range + " (it cannot be negative)", s.found(), ERANGE);
+	const std::string expected = range + " (decimal or 0x hex)";
+	if (!plain_digits(s.text))
 		return bad(path, expected, s.found());
 	auto v = parse_size(s.text, path);
 	if (!v)
@@ -105,7 +110,7 @@ Result<uint64_t> mode(const Scalar &s, const std::string &path)
 	else if (t.size() > 1 && t[0] == '0' && t[1] >= '0' && t[1] <= '9')
 		t.remove_prefix(1);
 	else
-		return integer(s, path, UINT32_MAX);
+		return integer(s, path, UINT32_MAX, "a mode");
 	const std::string expected = "a mode: octal with a leading 0 (0644), or decimal";
 	uint64_t v = 0;
 	for (char c : t) {
@@ -128,8 +133,8 @@ Result<uint64_t> file_type(const Scalar &s, const std::string &path)
 		return uint64_t{FUSE_DAX_FILE_SUPERBLOCK};
 	if (l == "log")
 		return uint64_t{FUSE_DAX_FILE_LOG};
-	if (plain_digits(l))
-		return integer(s, path, UINT8_MAX);
+	if (plain_digits(l) || (l.size() > 1 && l[0] == '-' && plain_digits(std::string_view(l).substr(1))))
+		return integer(s, path, UINT8_MAX, "a file type");
 	return bad(path, "reg, superblock, log or a number from 0 to 255", s.found());
 }
 
@@ -471,9 +476,13 @@ private:
 	{
 		auto keys = keys_of(f.schema);
 		auto it = std::find_if(keys.begin(), keys.end(), [&](const KeyName &k) { return k.name == s.text; });
-		if (it == keys.end())
-			return fail(bad(f.sub(s.text), "one of the keys " + key_list(f.schema),
-					"unknown key " + s.found()));
+		if (it == keys.end()) {
+			// An empty key has no name to add to the path: the mapping's own is the field.
+			const std::string field = !s.text.empty() ? f.sub(printable(s.text))
+					       : f.path.empty()   ? "top level"
+								  : f.path;
+			return fail(bad(field, "one of the keys " + key_list(f.schema), "unknown key " + s.found()));
+		}
 		const size_t i = static_cast<size_t>(it - keys.begin());
 		if (f.seen & (1u << i))
 			return fail(bad(f.sub(s.text), "each key once", "a second " + s.found()));
@@ -496,25 +505,25 @@ private:
 			return {};
 		};
 		switch (k) {
-		case Key::Path: rec_.path = s.text; return {};
-		case Key::Name: f.dev.name = s.text; return {};
+		case Key::Path: return set_string(rec_.path, s, path);
+		case Key::Name: return set_string(f.dev.name, s, path);
 		case Key::Size: return set(rec_.fmap.file_size, bytes(s, path));
-		case Key::Flags: return set(rec_.flags, integer(s, path, UINT64_MAX));
+		case Key::Flags: return set(rec_.flags, integer(s, path, UINT64_MAX, "a flags value"));
 		case Key::Mode: return set(rec_.mode, mode(s, path));
-		case Key::Uid: return set(rec_.uid, integer(s, path, UINT32_MAX));
-		case Key::Gid: return set(rec_.gid, integer(s, path, UINT32_MAX));
+		case Key::Uid: return set(rec_.uid, integer(s, path, UINT32_MAX, "a uid"));
+		case Key::Gid: return set(rec_.gid, integer(s, path, UINT32_MAX, "a gid"));
 		case Key::FileType: return set(rec_.fmap.file_type, file_type(s, path));
-		case Key::FmapVersion: return set(rec_.fmap.version, integer(s, path, UINT16_MAX));
-		case Key::Devindex: return set(f.se.device, integer(s, path, UINT32_MAX));
+		case Key::FmapVersion: return set(rec_.fmap.version, integer(s, path, UINT16_MAX, "an fmap version"));
+		case Key::Devindex: return set(f.se.device, integer(s, path, UINT32_MAX, "a device index"));
 		case Key::Offset: return set(f.se.offset, bytes(s, path));
 		case Key::Length: return set(f.se.length, bytes(s, path));
 		case Key::ChunkSize: return set(f.ie.chunk_size, bytes(s, path, UINT32_MAX));
 		case Key::Nbytes: return set(f.ie.nbytes, bytes(s, path));
-		case Key::Index: return set(f.dev.index, integer(s, path, UINT32_MAX));
+		case Key::Index: return set(f.dev.index, integer(s, path, UINT32_MAX, "a device index"));
 		case Key::DevSize: return set(f.dev.size, bytes(s, path));
 		case Key::Nextents:
 		case Key::Nstrips: {
-			auto v = integer(s, path, UINT32_MAX);
+			auto v = integer(s, path, UINT32_MAX, k == Key::Nextents ? "an extent count" : "a strip count");
 			if (!v)
 				return v.error();
 			f.declared = {*v, s};
@@ -522,6 +531,16 @@ private:
 		}
 		default: return bad(path, expectation(k), s.found());
 		}
+	}
+
+	// YAML is Unicode text, and so is JSON: bytes that are not UTF-8 could
+	// not be written back as they were (the writers would replace them).
+	static Result<void> set_string(std::string &out, const Scalar &s, const std::string &path)
+	{
+		if (!is_utf8(s.text))
+			return bad(path, "a UTF-8 string", s.found());
+		out = s.text;
+		return {};
 	}
 
 	Error missing(const Frame &f, std::string_view key, const std::string &expected) const
@@ -673,10 +692,10 @@ Result<FileRecord> parse_yaml(std::string_view input)
 	} catch (const YAML::ParserException &e) {
 		// An error the reader met first is the one to report.
 		if (!reader.failed())
-			return bad("yaml", "well-formed YAML", e.msg + at(e.mark));
+			return bad("yaml", "well-formed YAML", printable(e.msg) + at(e.mark));
 	} catch (const YAML::Exception &e) {
 		if (!reader.failed())
-			return bad("yaml", "well-formed YAML", e.what());
+			return bad("yaml", "well-formed YAML", printable(e.what()));
 	}
 	return reader.result();
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -27,6 +28,19 @@ struct Error {
 
 // Symbolic name of an errno value ("EINVAL"), or its number if unknown.
 std::string errno_name(int errnum);
+
+// Input quoted for an error message: "text" between double quotes, with
+// every byte that would not print as itself (control bytes, DEL, C1
+// controls, invalid UTF-8) and the quote and backslash escaped (\n, \t,
+// \xNN, \u0085, \", \\).  Whatever the input held, the message stays one
+// line of valid UTF-8: a terminal shows it as it is and JSON can carry it.
+std::string quote_input(std::string_view text);
+// Whether `text` is well-formed UTF-8 (what quote_input() keeps as it is,
+// C1 controls aside).
+bool is_utf8(std::string_view text);
+// The same escapes without the quotes, for text that embeds input without
+// quoting it (a parser's own message).
+std::string printable(std::string_view text);
 
 template <typename T>
 class [[nodiscard]] Result {

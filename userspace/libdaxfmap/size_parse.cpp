@@ -46,7 +46,7 @@ Error size_error(int errnum, std::string_view what, std::string expected, std::s
 		.errnum = errnum,
 		.field = std::string(what),
 		.expected = std::move(expected),
-		.found = "\"" + std::string(text) + "\"",
+		.found = quote_input(text),
 	};
 }
 
