@@ -398,7 +398,7 @@ TEST(FmapYaml, AnEmptyKeyIsNamedByTheMappingItIsIn)
 // and to_yaml() wrote U+FFFD in its place.
 TEST(FmapYaml, StringsMustBeUtf8)
 {
-	Error e = yaml_error("file:\n  path: a\xa6\xffb\n  size: 0\n  simple_ext_list: []\n");
+	Error e = yaml_error("file:\n  path: a\xa6\xff" "b\n  size: 0\n  simple_ext_list: []\n");
 	EXPECT_EQ(e.field, "file.path");
 	EXPECT_EQ(e.errnum, EINVAL);
 	EXPECT_EQ(e.expected, "a UTF-8 string");

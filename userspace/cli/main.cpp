@@ -23,12 +23,13 @@ constexpr const char *kDescription =
 
 constexpr const char *kFooter =
 	"Inputs are famfs-style YAML (.yaml/.yml), JSON (.json) or GET_FMAP wire bytes\n"
-	"(.bin/.fmap); other names are sniffed, --format overrides.\n"
+	"(.bin/.fmap); other names are sniffed, --format overrides.  An input larger\n"
+	"than the largest fmap the profile accepts is refused, after reading that much.\n"
 	"Every verb checks fmaps against --profile v10 by default, what the V10 kernel\n"
 	"accepts; --profile extended allows more devices, extents and strips and adds\n"
 	"the sanity checks V10 lacks (see any verb's --help).\n"
-	"Exit status: 0 success, 1 invalid fmap or unresolvable offset, 2 usage error\n"
-	"or unreadable input.\n"
+	"Exit status: 0 success, 1 invalid fmap or unresolvable offset, 2 usage error,\n"
+	"unreadable input or output that could not be written (stdout included).\n"
 	"Run 'daxfmap VERB --help' for a verb's options and examples.";
 
 int run(int argc, char **argv)
