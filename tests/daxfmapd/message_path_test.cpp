@@ -53,7 +53,7 @@ TEST(MessagePath, GetFmapReplyIsTheEncodedFmapAcceptedByV10)
 {
 	const Fmap f = simple_fmap(3);
 	MessagePath mp = path_with(f);
-	const Bytes r = mp.answer(kOpGetFmap, 77, 5);
+	const Bytes r = mp.answer(FUSE_GET_FMAP, 77, 5);
 	const fuse_out_header h = header_of(r);
 	EXPECT_EQ(h.error, 0);
 	EXPECT_EQ(h.unique, 77u);
@@ -69,27 +69,27 @@ TEST(MessagePath, GetFmapOverOnePageIsEinvalAsV10WouldSay)
 	// 170 extents: a 4112-byte reply, over V10's one page, the first
 	// thing V10 checks (EINVAL, before the extent count's ERANGE).
 	MessagePath mp = path_with(simple_fmap(170));
-	const fuse_out_header h = header_of(mp.answer(kOpGetFmap, 1, 5));
+	const fuse_out_header h = header_of(mp.answer(FUSE_GET_FMAP, 1, 5));
 	EXPECT_EQ(h.error, -EINVAL);
 }
 
 TEST(MessagePath, GetFmapOfAnUnknownInodePassesTheFileSystemsErrno)
 {
 	MessagePath mp = path_with(simple_fmap(1));
-	EXPECT_EQ(header_of(mp.answer(kOpGetFmap, 1, 6)).error, -ENOENT);
+	EXPECT_EQ(header_of(mp.answer(FUSE_GET_FMAP, 1, 6)).error, -ENOENT);
 }
 
 TEST(MessagePath, GetDaxdevReplyIsExactly280BytesAndUnknownIndexIsEnodev)
 {
 	MessagePath mp = path_with(simple_fmap(1));
-	const Bytes r = mp.answer(kOpGetDaxdev, 9, 0);
+	const Bytes r = mp.answer(FUSE_GET_DAXDEV, 9, 0);
 	const fuse_out_header h = header_of(r);
 	EXPECT_EQ(h.error, 0);
 	EXPECT_EQ(r.size() - sizeof(h), 280u);
 	auto d = decode_daxdev({r.data() + sizeof(h), r.size() - sizeof(h)});
 	ASSERT_TRUE(d.ok()) << d.error().message();
 	EXPECT_EQ(d->name, "/dev/dax0.0");
-	const Bytes bad = mp.answer(kOpGetDaxdev, 10, 3);
+	const Bytes bad = mp.answer(FUSE_GET_DAXDEV, 10, 3);
 	EXPECT_EQ(header_of(bad).error, -ENODEV);
 	EXPECT_EQ(bad.size(), sizeof(fuse_out_header));
 }

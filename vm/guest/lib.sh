@@ -103,3 +103,63 @@ probe_strategies() {
 		fi
 	done
 }
+
+# setup_fsdax [N]: NVDIMM region N (default 0) as /dev/pmemN in fsdax mode,
+# through sysfs (no ndctl): the raw namespace is unbound from nd_pmem, a pfn
+# device (the region's pfn_seed) takes it with 2 MiB alignment, nd_pmem binds
+# that.  A raw NFIT namespace is not DAX-capable in 6.12; the pfn device
+# makes queue/dax 1.  A backing file that already has a pfn info block comes
+# up in fsdax mode by itself and is left alone.
+setup_fsdax() {
+	n=${1:-0}
+	region=/sys/bus/nd/devices/region$n
+	if ! wait_for "$region" 10; then
+		echo "setup_fsdax: no NVDIMM region$n (ACPI_NFIT, and QEMU -device nvdimm?)"
+		return 1
+	fi
+	ns=namespace$n.0
+	wait_for /sys/bus/nd/devices/$ns 5 || { echo "setup_fsdax: no $ns"; return 1; }
+	if wait_for /dev/pmem$n 5 && [ "$(cat /sys/block/pmem$n/queue/dax 2>/dev/null)" = 1 ]; then
+		echo "setup_fsdax: /dev/pmem$n is fsdax already (existing info block), not reconfigured"
+		return 0
+	fi
+	if [ -e /sys/bus/nd/drivers/nd_pmem/$ns ]; then
+		echo "$ns" >/sys/bus/nd/drivers/nd_pmem/unbind || return 1
+	fi
+	seed=$(cat "$region/pfn_seed")
+	p=/sys/bus/nd/devices/$seed
+	cat /proc/sys/kernel/random/uuid >"$p/uuid" &&
+		echo pmem >"$p/mode" &&
+		echo 2097152 >"$p/align" &&
+		echo "$ns" >"$p/namespace" &&
+		echo "$seed" >/sys/bus/nd/drivers/nd_pmem/bind || return 1
+	wait_for /dev/pmem$n 5 || { echo "setup_fsdax: $seed bound, but no /dev/pmem$n"; return 1; }
+	dax=$(cat /sys/block/pmem$n/queue/dax)
+	echo "setup_fsdax: /dev/pmem$n ($seed, mode $(cat /sys/bus/nd/devices/$ns/mode), 2 MiB alignment," \
+		"$(($(cat /sys/block/pmem$n/size) / 2048)) MiB, queue/dax $dax)"
+	[ "$dax" = 1 ]
+}
+
+# dax_trace_on / dax_trace_counts: the fs_dax tracepoints, counted.
+# dax_trace_counts prints "PMD_NOPAGE PMD_FALLBACK PTE" since the last
+# dax_trace_on.
+dax_trace_on() {
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
+	[ -d $T/events/fs_dax ] || { echo "dax_trace_on: no fs_dax tracepoints in $T"; return 1; }
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	echo 1 >$T/events/fs_dax/dax_pmd_fault_done/enable
+	echo 1 >$T/events/fs_dax/dax_pte_fault_done/enable
+	echo 1 >$T/tracing_on
+}
+dax_trace_counts() {
+	T=/sys/kernel/tracing
+	echo 0 >$T/tracing_on
+	pmd_nopage=$(grep -c 'dax_pmd_fault_done.*NOPAGE' $T/trace)
+	pmd_fallback=$(grep -c 'dax_pmd_fault_done.*FALLBACK' $T/trace)
+	pte=$(grep -c 'dax_pte_fault_done' $T/trace)
+	echo 0 >$T/events/fs_dax/dax_pmd_fault_done/enable
+	echo 0 >$T/events/fs_dax/dax_pte_fault_done/enable
+	echo "$pmd_nopage $pmd_fallback $pte"
+}

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest test "kernel": the daxfmap kernel (kernel/patches, FUSE_DAX_FMAP)
+# with daxfmapd answering it.  The NVDIMM becomes /dev/pmem0 in fsdax mode;
+# daxfmapd mounts it and negotiates FUSE_DAX_FMAP; files written with
+# write(2) read back with read(2) and through mmap faults, and equal the
+# device's bytes (O_DIRECT) at the fmap's offsets; bytes stored through a
+# mapping and bytes written to the device show at once; 2 MiB aligned
+# files fault in PMDs (fs_dax tracepoints); GET_FMAP is sent once per inode
+# and GET_DAXDEV once per device; the daemon serves no file data.
+# shellcheck shell=sh
+. /vm/lib.sh
+DEV=/dev/pmem0
+LOG=/results/daxfmapd.log
+
+step "kernel"
+check "fuse is registered" grep -qw fuse /proc/filesystems
+check "the kernel has DAX file maps (fuse.dax_fmap_max_reply)" test -e /sys/module/fuse/parameters/dax_fmap_max_reply
+cat /sys/module/fuse/parameters/dax_fmap_max_reply 2>/dev/null
+
+step "device: the NVDIMM in fsdax mode"
+check "fsdax /dev/pmem0" setup_fsdax 0 || { finish; exit 1; }
+
+step "mkfs and mount"
+mkdir -p "$MNT"
+check "mkfs" daxfmap mkfs "$DEV" || { finish; exit 1; }
+daxfmap mount "$DEV" "$MNT" --no-bpf --log "$LOG" >/results/mount.txt 2>&1
+rc=$?
+cat /results/mount.txt
+check "mount" test $rc -eq 0 || { finish; exit 1; }
+check "path in force: message (FUSE_DAX_FMAP negotiated)" grep -q "path in force: message" /results/mount.txt
+
+# name size [strips chunk]
+files="simple.dat 16M
+striped.dat 16M 4 2M
+wide.dat 24M 3 4M"
+
+step "files"
+echo "$files" | while read -r f size strips chunk; do
+	if [ -n "$strips" ]; then
+		check "creat $f" daxfmap creat "$MNT/$f" --size "$size" --strips "$strips" --chunk "$chunk"
+	else
+		check "creat $f" daxfmap creat "$MNT/$f" --size "$size"
+	fi
+done
+ls -l "$MNT"
+
+step "write(2), then read(2), mmap and the device's bytes"
+seed=1
+for f in simple.dat striped.dat wide.dat; do
+	size=$(stat -c %s "$MNT/$f")
+	devio pattern $seed "$size" >"/tmp/$f.pat"
+	seed=$((seed + 1))
+	check "$f: write(2)" dd if="/tmp/$f.pat" of="$MNT/$f" bs=1M conv=notrunc
+	check "$f: read(2) gives the bytes written" cmp "/tmp/$f.pat" "$MNT/$f"
+	check "$f: mmap gives the bytes written" kio mcmp "$MNT/$f" "/tmp/$f.pat"
+	daxfmap getmap --json "$MNT/$f" >"/results/$f.json"
+	daxfmap getmap "$MNT/$f"
+	tiles "/results/$f.json" >"/tmp/$f.tiles"
+	check "$f: the device's bytes at the fmap's offsets (O_DIRECT) equal the file's" \
+		kio dcmp "$DEV" "$MNT/$f" <"/tmp/$f.tiles"
+done
+
+step "stores through a mapping, and writes to the device, show at once"
+# Bytes [2M, 6M) of simple.dat through a shared mapping (pattern 77).
+devio pattern 77 16777216 >/tmp/p77
+dd if=/tmp/p77 of=/tmp/simple.dat.pat bs=1M skip=2 seek=2 count=4 conv=notrunc 2>/dev/null
+check "simple.dat: stores through mmap" kio mwrite "$MNT/simple.dat" 77 2097152 4194304
+check "simple.dat: read(2) sees the stores" cmp /tmp/simple.dat.pat "$MNT/simple.dat"
+check "simple.dat: the device has the stores" kio dcmp "$DEV" "$MNT/simple.dat" </tmp/simple.dat.tiles
+# 1 MiB written to the device where striped.dat's offset 6 MiB lives.
+at=$(awk '$1 <= 6291456 && 6291456 < $1 + $3 { print $2 + 6291456 - $1 }' /tmp/striped.dat.tiles)
+devio pattern 99 1048576 >/tmp/piece
+dd if=/tmp/piece of=/tmp/striped.dat.pat bs=1M seek=6 conv=notrunc 2>/dev/null
+check "write 1 MiB to $DEV at ${at:-?} (striped.dat +6M, O_DIRECT)" kio dwrite "$DEV" "${at:-x}" 1048576 </tmp/piece
+check "striped.dat: read(2) sees the device write at once" cmp /tmp/striped.dat.pat "$MNT/striped.dat"
+check "striped.dat: mmap sees the device write at once" kio mcmp "$MNT/striped.dat" /tmp/striped.dat.pat
+
+step "PMD faults (fs_dax tracepoints)"
+for f in simple.dat striped.dat wide.dat; do
+	size=$(stat -c %s "$MNT/$f")
+	# A fresh mapping: drop what earlier mappings left in the page tables.
+	dax_trace_on || { result "$f: PMD faults" SKIPPED "no fs_dax tracepoints"; continue; }
+	kio touch "$MNT/$f"
+	set -- $(dax_trace_counts)
+	echo "$f: $1 PMD faults (NOPAGE), $2 PMD fallbacks, $3 PTE faults for $((size / 2097152)) 2 MiB pieces"
+	check "$f: one PMD fault per 2 MiB, no fallback, no PTE fault" \
+		test "$1" -eq $((size / 2097152)) -a "$2" -eq 0 -a "$3" -eq 0
+done
+dax_trace_on && {
+	kio touch "$MNT/simple.dat" nohuge
+	set -- $(dax_trace_counts)
+	echo "simple.dat with MADV_NOHUGEPAGE: $1 PMD, $2 fallbacks, $3 PTE faults"
+	check "simple.dat with MADV_NOHUGEPAGE: 4 KiB faults only" test "$1" -eq 0 -a "$3" -eq 4096
+}
+
+step "umount: GET_FMAP once per inode, GET_DAXDEV once per device, no file data served"
+check "umount" daxfmap umount "$MNT"
+cat "$LOG"
+line=$(grep 'unmounted after serving' "$LOG" | tail -1)
+fmaps=$(echo "$line" | sed -n 's/.* \([0-9]*\) GET_FMAP.*/\1/p')
+daxdevs=$(echo "$line" | sed -n 's/.* \([0-9]*\) GET_DAXDEV.*/\1/p')
+reads=$(echo "$line" | sed -n 's/.* \([0-9]*\) READ.*/\1/p')
+writes=$(echo "$line" | sed -n 's/.* \([0-9]*\) WRITE.*/\1/p')
+echo "daxfmapd answered ${fmaps:-?} GET_FMAP and ${daxdevs:-?} GET_DAXDEV, served ${reads:-?} READ and ${writes:-?} WRITE"
+check "GET_FMAP once per inode (3 files)" test "${fmaps:-x}" = 3
+check "GET_DAXDEV once per device (1)" test "${daxdevs:-x}" = 1
+check "the daemon served no file data (READ, WRITE)" test "${reads:-x}" = 0 -a "${writes:-x}" = 0
+check "fsck" daxfmap fsck "$DEV"
+finish
