@@ -25,8 +25,10 @@ for p in "$ROOT"/kernel/patches/[0-9][0-9][0-9][0-9]-*.patch; do
 done
 k=$tmp/include/uapi/linux/fuse.h
 u=$ROOT/uapi/linux/fuse_dax_fmap.h
+# Types as the header spells them; comment leaders and line breaks ignored.
 norm() {
-	sed -e 's/uint8_t/__u8/g; s/uint16_t/__u16/g; s/uint32_t/__u32/g; s/uint64_t/__u64/g' |
+	sed -e 's/uint8_t/__u8/g; s/uint16_t/__u16/g; s/uint32_t/__u32/g; s/uint64_t/__u64/g' \
+		-e 's/^[[:space:]]*\*\([[:space:]]\|$\)//' |
 		tr -s ' \t\n' ' '
 }
 kblock=$(sed -n '/^ \* DAX file maps (FUSE_DAX_FMAP)$/,/^#endif \/\* _LINUX_FUSE_H \*\//p' "$k" | sed '$d' | norm)
@@ -37,7 +39,7 @@ if [[ -z $kblock || $kblock != "$ublock" ]]; then
 	diff <(echo "$kblock" | tr ' ' '\n') <(echo "$ublock" | tr ' ' '\n') | head -40
 	fail=1
 fi
-for d in 'FUSE_DAX_FMAP[[:space:]]*(1ULL << 43)' 'FUSE_GET_FMAP[[:space:]]*=[[:space:]]*54' 'FUSE_GET_DAXDEV[[:space:]]*=[[:space:]]*55'; do
+for d in 'FUSE_DAX_FMAP[[:space:]]*\(1ULL << 43\)' 'FUSE_GET_FMAP[[:space:]]*=[[:space:]]*54' 'FUSE_GET_DAXDEV[[:space:]]*=[[:space:]]*55'; do
 	grep -Eq "$d" "$k" || { echo "kernel_hunk_test: fuse.h (series) lacks $d"; fail=1; }
 done
 grep -Eq '#define FUSE_DAX_FMAP[[:space:]]+\(1ULL << 43\)' "$u" || { echo "kernel_hunk_test: $u lacks the flag"; fail=1; }

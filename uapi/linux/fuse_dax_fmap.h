@@ -54,9 +54,10 @@
  * extent's first byte, and so on.  Interleaved (FUSE_DAX_EXT_INTERLEAVE): for
  * each of nextents interleaved extents, one struct fuse_dax_interleaved_ext
  * followed by its ie_nstrips strips (struct fuse_dax_simple_ext).  Files have
- * no holes.  In the host's byte order, like every FUSE message; every offset,
- * length and size is in bytes.  Device offsets and lengths are multiples of
- * FUSE_DAX_FMAP_ALIGN, so that a file can be mapped with PMD-size pages.
+ * no holes.  In the host's byte order, like every FUSE message; every
+ * offset, length and size is in bytes.  Device offsets and lengths are
+ * multiples of FUSE_DAX_FMAP_ALIGN, so that a file can be mapped with
+ * PMD-size pages.
  *
  * A kernel may take larger maps than the limits below allow (more extents
  * and strips, several devices).  It then sends FUSE_GET_FMAP with a struct

@@ -45,7 +45,7 @@ struct fcase {
 static struct fcase cases[MAX_CASES];
 static int ncases;
 static const char *device;
-static FILE *logf;
+static FILE *logfp;
 static int fuse_fd;
 
 static const char *errname(int e)
@@ -148,9 +148,9 @@ static void do_init(uint64_t unique, const struct fuse_init_in *in)
 	out.max_pages = 16;
 	out.max_background = 16;
 	out.congestion_threshold = 12;
-	fprintf(logf, "INIT kernel %u.%u, FUSE_DAX_FMAP %s\n", in->major, in->minor,
+	fprintf(logfp, "INIT kernel %u.%u, FUSE_DAX_FMAP %s\n", in->major, in->minor,
 		offered ? "offered and accepted" : "not offered");
-	fflush(logf);
+	fflush(logfp);
 	reply(unique, 0, &out, sizeof(out));
 }
 
@@ -164,9 +164,9 @@ static void do_get_fmap(uint64_t unique, uint64_t nodeid, size_t inlen)
 		return;
 	}
 	werr = reply(unique, 0, c->bytes, c->len);
-	fprintf(logf, "GET_FMAP %s %zu write=%s%s\n", c->name, c->len, werr ? errname(werr) : "0",
+	fprintf(logfp, "GET_FMAP %s %zu write=%s%s\n", c->name, c->len, werr ? errname(werr) : "0",
 		inlen ? " (large-map form)" : "");
-	fflush(logf);
+	fflush(logfp);
 }
 
 static void do_get_daxdev(uint64_t unique, uint64_t index)
@@ -174,15 +174,15 @@ static void do_get_daxdev(uint64_t unique, uint64_t index)
 	struct fuse_dax_daxdev_out out;
 
 	if (index != 0) {
-		fprintf(logf, "GET_DAXDEV %" PRIu64 " ENODEV\n", index);
-		fflush(logf);
+		fprintf(logfp, "GET_DAXDEV %" PRIu64 " ENODEV\n", index);
+		fflush(logfp);
 		reply(unique, ENODEV, NULL, 0);
 		return;
 	}
 	memset(&out, 0, sizeof(out));
 	snprintf(out.name, sizeof(out.name), "%s", device);
-	fprintf(logf, "GET_DAXDEV 0 %s\n", device);
-	fflush(logf);
+	fprintf(logfp, "GET_DAXDEV 0 %s\n", device);
+	fflush(logfp);
 	reply(unique, 0, &out, sizeof(out));
 }
 
@@ -293,8 +293,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	device = argv[3];
-	logf = argc == 5 ? fopen(argv[4], "a") : stderr;
-	if (!logf) {
+	logfp = argc == 5 ? fopen(argv[4], "a") : stderr;
+	if (!logfp) {
 		fprintf(stderr, "fmapsrv: %s: %s\n", argv[4], strerror(errno));
 		return 1;
 	}
@@ -309,8 +309,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fmapsrv: mount %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	fprintf(logf, "fmapsrv: %d cases on %s\n", ncases, argv[1]);
-	fflush(logf);
+	fprintf(logfp, "fmapsrv: %d cases on %s\n", ncases, argv[1]);
+	fflush(logfp);
 	serve();
 	return 0;
 }
