@@ -5,13 +5,18 @@
  * that the kernel's verdict on each reply can be compared with the project's
  * validator.  daxfmapd never sends a reply the V10 rules refuse.
  *
- *   fmapsrv MOUNTPOINT CASEDIR DEVICE [LOG]
+ *   fmapsrv MOUNTPOINT CASEDIR DEVICES [LOG]
  *
  * Every regular file of CASEDIR is a file of the mount, under the same name;
  * its bytes are the GET_FMAP reply for it (the file's size, as GETATTR says
- * it, is the header's file_size when there is one).  GET_DAXDEV 0 names
- * DEVICE; other indices get ENODEV.  One line per GET_FMAP / GET_DAXDEV
- * goes to LOG (default stderr): "GET_FMAP NAME BYTES write=0|ERRNAME".
+ * it, is the header's file_size when there is one).  A GET_FMAP of the
+ * large-map form (it carries a fuse_getxattr_in with the kernel's buffer
+ * size) gets the bytes with reserved0 set to their size, or the header alone
+ * if they do not fit, as the uapi header describes.  DEVICES is a comma list
+ * of PATH (the next index, from 0) or INDEX=PATH: GET_DAXDEV INDEX names
+ * PATH, an index not in the list gets ENODEV.  One line per
+ * GET_FMAP / GET_DAXDEV goes to LOG (default stderr):
+ * "GET_FMAP NAME BYTES write=0|ERRNAME".
  * Runs in the foreground until unmounted.  Raw protocol, one thread: it
  * knows INIT, LOOKUP, GETATTR, OPEN, RELEASE, FLUSH, OPENDIR, READDIR,
  * RELEASEDIR, STATFS, FORGET, BATCH_FORGET, INTERRUPT, DESTROY and the two
@@ -44,7 +49,7 @@ struct fcase {
 
 static struct fcase cases[MAX_CASES];
 static int ncases;
-static const char *device;
+static char *devices[FUSE_DAX_MAX_DEVICES];
 static FILE *logfp;
 static int fuse_fd;
 
@@ -154,17 +159,27 @@ static void do_init(uint64_t unique, const struct fuse_init_in *in)
 	reply(unique, 0, &out, sizeof(out));
 }
 
-static void do_get_fmap(uint64_t unique, uint64_t nodeid, size_t inlen)
+static void do_get_fmap(uint64_t unique, uint64_t nodeid, const void *in, size_t inlen)
 {
 	struct fcase *c = case_of(nodeid);
+	size_t len;
 	int werr;
 
 	if (!c) {
 		reply(unique, ENOENT, NULL, 0);
 		return;
 	}
-	werr = reply(unique, 0, c->bytes, c->len);
-	fprintf(logfp, "GET_FMAP %s %zu write=%s%s\n", c->name, c->len, werr ? errname(werr) : "0",
+	len = c->len;
+	if (inlen >= sizeof(struct fuse_getxattr_in) && len >= sizeof(struct fuse_dax_fmap_header)) {
+		const struct fuse_getxattr_in *gi = in;
+		struct fuse_dax_fmap_header *h = (void *)c->bytes;
+
+		h->reserved0 = (uint32_t)c->len;
+		if (len > gi->size)
+			len = sizeof(*h);
+	}
+	werr = reply(unique, 0, c->bytes, len);
+	fprintf(logfp, "GET_FMAP %s %zu write=%s%s\n", c->name, len, werr ? errname(werr) : "0",
 		inlen ? " (large-map form)" : "");
 	fflush(logfp);
 }
@@ -172,16 +187,18 @@ static void do_get_fmap(uint64_t unique, uint64_t nodeid, size_t inlen)
 static void do_get_daxdev(uint64_t unique, uint64_t index)
 {
 	struct fuse_dax_daxdev_out out;
+	const char *dev = index < FUSE_DAX_MAX_DEVICES ? devices[index] : NULL;
 
-	if (index != 0) {
+	if (!dev) {
 		fprintf(logfp, "GET_DAXDEV %" PRIu64 " ENODEV\n", index);
 		fflush(logfp);
 		reply(unique, ENODEV, NULL, 0);
 		return;
 	}
 	memset(&out, 0, sizeof(out));
-	snprintf(out.name, sizeof(out.name), "%s", device);
-	fprintf(logfp, "GET_DAXDEV 0 %s\n", device);
+	out.index = (uint16_t)index;
+	snprintf(out.name, sizeof(out.name), "%s", dev);
+	fprintf(logfp, "GET_DAXDEV %" PRIu64 " %s\n", index, dev);
 	fflush(logfp);
 	reply(unique, 0, &out, sizeof(out));
 }
@@ -272,7 +289,7 @@ static void serve(void)
 			reply(h->unique, 0, NULL, 0);
 			return;
 		case FUSE_GET_FMAP:
-			do_get_fmap(h->unique, h->nodeid, inlen);
+			do_get_fmap(h->unique, h->nodeid, in, inlen);
 			break;
 		case FUSE_GET_DAXDEV:
 			do_get_daxdev(h->unique, h->nodeid);
@@ -287,12 +304,26 @@ static void serve(void)
 int main(int argc, char **argv)
 {
 	char opts[256];
+	int next = 0;
 
 	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: fmapsrv MOUNTPOINT CASEDIR DEVICE [LOG]\n");
+		fprintf(stderr, "usage: fmapsrv MOUNTPOINT CASEDIR DEVICES [LOG]\n");
 		return 2;
 	}
-	device = argv[3];
+	for (char *d = strtok(argv[3], ","); d; d = strtok(NULL, ",")) {
+		char *eq = strchr(d, '=');
+
+		if (eq) {
+			*eq = '\0';
+			next = atoi(d);
+			d = eq + 1;
+		}
+		if (next < 0 || next >= FUSE_DAX_MAX_DEVICES) {
+			fprintf(stderr, "fmapsrv: device index %d out of 0..%d\n", next, FUSE_DAX_MAX_DEVICES - 1);
+			return 2;
+		}
+		devices[next++] = d;
+	}
 	logfp = argc == 5 ? fopen(argv[4], "a") : stderr;
 	if (!logfp) {
 		fprintf(stderr, "fmapsrv: %s: %s\n", argv[4], strerror(errno));

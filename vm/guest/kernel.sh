@@ -107,42 +107,63 @@ check "GET_DAXDEV once per device (1)" test "${daxdevs:-x}" = 1
 check "the daemon served no file data (READ, WRITE)" test "${reads:-x}" = 0 -a "${writes:-x}" = 0
 check "fsck" daxfmap fsck "$DEV"
 
+# reply_pass PROFILE MAX_REPLY: every reply of /tmp/replies through fmapsrv,
+# with fuse.dax_fmap_max_reply=MAX_REPLY (0: V10); the open's errno must be
+# what "daxfmap validate --profile PROFILE" says the kernel answers.
+reply_pass() {
+	profile=$1 max=$2 mnt=/mnt/fmapsrv-$1 log=/results/fmapsrv-$1.log
+	echo "$max" >/sys/module/fuse/parameters/dax_fmap_max_reply
+	mkdir -p "$mnt"
+	fmapsrv "$mnt" "$R" "$DEVS" "$log" &
+	srv=$!
+	n=0
+	while ! grep -q " $mnt " /proc/mounts && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	agree=0 disagree=0
+	for c in "$R"/*.bin; do
+		name=${c##*/}
+		v=$(daxfmap validate --profile "$profile" --format wire "$c" 2>&1 | head -1)
+		want=$(echo "$v" | sed -n 's/.*the kernel answers \([A-Z0-9]*\).*/\1/p')
+		[ -n "$want" ] || { echo "$v" | grep -q ': OK under' && want=ok; }
+		got=$(kio open "$mnt/$name" | cut -d' ' -f1)
+		wrote=$(grep "^GET_FMAP $name " "$log" | tail -1 | sed -n 's/.*write=\([A-Z0-9]*\).*/\1/p')
+		echo "$profile $name: validator ${want:-?}, open ${got:-?}, fmapsrv's write ${wrote:-?}"
+		if [ "$want" = "$got" ]; then
+			agree=$((agree + 1))
+			result "$profile reply $name: open gives $got, as the validator says" PASSED
+		elif [ "$want" = EINVAL ] && [ "$got" = EIO ] && [ "$wrote" = EINVAL ]; then
+			# The FUSE layer refuses a reply longer than the buffer: the
+			# server's write(2) fails with EINVAL, the opener gets EIO.
+			agree=$((agree + 1))
+			result "$profile reply $name: the server's write gets EINVAL (the validator's), the open EIO (fs/fuse/dev.c)" PASSED
+		else
+			disagree=$((disagree + 1))
+			result "$profile reply $name: open gives ${got:-?}, the validator says ${want:-?}" FAILED "$v"
+		fi
+	done
+	echo "$profile: $agree replies agree with the validator, $disagree do not;" \
+		"$(grep -c '^GET_DAXDEV' "$log") GET_DAXDEV, $(grep -c 'large-map form' "$log") large-map GET_FMAP"
+	umount "$mnt"
+	wait $srv 2>/dev/null
+	echo 0 >/sys/module/fuse/parameters/dax_fmap_max_reply
+}
+
 step "GET_FMAP replies, valid and not: the open's errno is the validator's (fmapsrv)"
 # fmapsrv sends each reply of the corpus as it is; daxfmap validate (the
-# project's V10 validator) says what the kernel should answer.
+# project's validator) says what the kernel should answer: V10 by default,
+# the extended profile with large maps on.
 R=/tmp/replies
-mkdir -p "$R" /mnt/fmapsrv
+mkdir -p "$R"
 cp /daxfmap/replies/*.bin "$R/"
-# A reply longer than V10's 4 KiB buffer: 32 good extents, then padding.
+# Longer than V10's 4 KiB buffer: 32 good extents, then padding.
 { cat "$R/simple_32.bin"; dd if=/dev/zero bs=4200 count=1 2>/dev/null; } >"$R/oversize_5000.bin"
-fmapsrv /mnt/fmapsrv "$R" "$DEV" /results/fmapsrv.log &
-srv=$!
-n=0
-while ! grep -q ' /mnt/fmapsrv ' /proc/mounts && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-agree=0 disagree=0
-for c in "$R"/*.bin; do
-	name=${c##*/}
-	v=$(daxfmap validate --profile v10 --format wire "$c" 2>&1 | head -1)
-	want=$(echo "$v" | sed -n 's/.*the kernel answers \([A-Z0-9]*\).*/\1/p')
-	[ -n "$want" ] || { echo "$v" | grep -q ': OK under' && want=ok; }
-	got=$(kio open "/mnt/fmapsrv/$name" | cut -d' ' -f1)
-	wrote=$(grep "^GET_FMAP $name " /results/fmapsrv.log | tail -1 | sed -n 's/.*write=\([A-Z0-9]*\).*/\1/p')
-	echo "$name: validator ${want:-?}, open ${got:-?}, fmapsrv's write ${wrote:-?}"
-	if [ "$want" = "$got" ]; then
-		agree=$((agree + 1))
-		result "reply $name: open gives ${got}, as the validator says" PASSED
-	elif [ "$want" = EINVAL ] && [ "$got" = EIO ] && [ "$wrote" = EINVAL ]; then
-		# The FUSE layer refuses a reply longer than the buffer: the
-		# server's write(2) fails with EINVAL, the opener gets EIO.
-		agree=$((agree + 1))
-		result "reply $name: the server's write gets EINVAL (the validator's), the open EIO (fs/fuse/dev.c)" PASSED
-	else
-		disagree=$((disagree + 1))
-		result "reply $name: open gives ${got:-?}, the validator says ${want:-?}" FAILED "$v"
-	fi
-done
-echo "$agree replies agree with the validator, $disagree do not"
-grep -c '^GET_DAXDEV' /results/fmapsrv.log | sed 's/^/GET_DAXDEV sent to fmapsrv: /'
-umount /mnt/fmapsrv
-wait $srv 2>/dev/null
+# Longer than the largest reply taken with large maps on (32 MiB).
+{ cat "$R/simple_one.bin"; dd if=/dev/zero bs=1048576 count=33 2>/dev/null; } >"$R/oversize_33M.bin"
+# Device indices the corpus uses: 0, and 5 and 23 (simple_multi_device).
+DEVS=0=$DEV
+if [ "${VM_NVDIMMS:-1}" -ge 3 ] && setup_fsdax 1 && setup_fsdax 2; then
+	DEVS=$DEVS,5=/dev/pmem1,23=/dev/pmem2
+fi
+reply_pass v10 0
+step "the same replies with large maps on (fuse.dax_fmap_max_reply=32 MiB), against the extended profile"
+reply_pass extended 33554432
 finish

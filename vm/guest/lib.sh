@@ -111,32 +111,32 @@ probe_strategies() {
 # makes queue/dax 1.  A backing file that already has a pfn info block comes
 # up in fsdax mode by itself and is left alone.
 setup_fsdax() {
-	n=${1:-0}
-	region=/sys/bus/nd/devices/region$n
-	if ! wait_for "$region" 10; then
-		echo "setup_fsdax: no NVDIMM region$n (ACPI_NFIT, and QEMU -device nvdimm?)"
+	sf=${1:-0}
+	sf_region=/sys/bus/nd/devices/region$sf
+	if ! wait_for "$sf_region" 10; then
+		echo "setup_fsdax: no NVDIMM region$sf (ACPI_NFIT, and QEMU -device nvdimm?)"
 		return 1
 	fi
-	ns=namespace$n.0
-	wait_for /sys/bus/nd/devices/$ns 5 || { echo "setup_fsdax: no $ns"; return 1; }
-	if wait_for /dev/pmem$n 5 && [ "$(cat /sys/block/pmem$n/queue/dax 2>/dev/null)" = 1 ]; then
-		echo "setup_fsdax: /dev/pmem$n is fsdax already (existing info block), not reconfigured"
+	sf_ns=namespace$sf.0
+	wait_for /sys/bus/nd/devices/$sf_ns 5 || { echo "setup_fsdax: no $sf_ns"; return 1; }
+	if wait_for /dev/pmem$sf 5 && [ "$(cat /sys/block/pmem$sf/queue/dax 2>/dev/null)" = 1 ]; then
+		echo "setup_fsdax: /dev/pmem$sf is fsdax already (existing info block), not reconfigured"
 		return 0
 	fi
-	if [ -e /sys/bus/nd/drivers/nd_pmem/$ns ]; then
-		echo "$ns" >/sys/bus/nd/drivers/nd_pmem/unbind || return 1
+	if [ -e /sys/bus/nd/drivers/nd_pmem/$sf_ns ]; then
+		echo "$sf_ns" >/sys/bus/nd/drivers/nd_pmem/unbind || return 1
 	fi
-	seed=$(cat "$region/pfn_seed")
+	seed=$(cat "$sf_region/pfn_seed")
 	p=/sys/bus/nd/devices/$seed
 	cat /proc/sys/kernel/random/uuid >"$p/uuid" &&
 		echo pmem >"$p/mode" &&
 		echo 2097152 >"$p/align" &&
-		echo "$ns" >"$p/namespace" &&
+		echo "$sf_ns" >"$p/namespace" &&
 		echo "$seed" >/sys/bus/nd/drivers/nd_pmem/bind || return 1
-	wait_for /dev/pmem$n 5 || { echo "setup_fsdax: $seed bound, but no /dev/pmem$n"; return 1; }
-	dax=$(cat /sys/block/pmem$n/queue/dax)
-	echo "setup_fsdax: /dev/pmem$n ($seed, mode $(cat /sys/bus/nd/devices/$ns/mode), 2 MiB alignment," \
-		"$(($(cat /sys/block/pmem$n/size) / 2048)) MiB, queue/dax $dax)"
+	wait_for /dev/pmem$sf 5 || { echo "setup_fsdax: $seed bound, but no /dev/pmem$sf"; return 1; }
+	dax=$(cat /sys/block/pmem$sf/queue/dax)
+	echo "setup_fsdax: /dev/pmem$sf ($seed, mode $(cat /sys/bus/nd/devices/$sf_ns/mode), 2 MiB alignment," \
+		"$(($(cat /sys/block/pmem$sf/size) / 2048)) MiB, queue/dax $dax)"
 	[ "$dax" = 1 ]
 }
 
