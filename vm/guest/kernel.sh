@@ -107,6 +107,49 @@ check "GET_DAXDEV once per device (1)" test "${daxdevs:-x}" = 1
 check "the daemon served no file data (READ, WRITE)" test "${reads:-x}" = 0 -a "${writes:-x}" = 0
 check "fsck" daxfmap fsck "$DEV"
 
+step "large maps through daxfmapd: a file of 200 extents (V10 refuses it; large maps take it, with one retry)"
+LOG2=/results/daxfmapd-large.log
+check "remount" daxfmap mount "$DEV" "$MNT" --no-bpf --log "$LOG2" || { finish; exit 1; }
+# Fragment the free space: 400 files of 2 MiB, the rest of the device in one
+# filler, then every other small file deleted: 200 holes of 2 MiB.
+mkdir -p "$MNT/frag"
+i=0
+while [ $i -lt 400 ] && daxfmap creat "$MNT/frag/f$i" --size 2M; do i=$((i + 1)); done
+check "400 files of 2 MiB" test $i -eq 400
+avail=$(df -k "$MNT" | awk 'NR == 2 { print $4 }')
+fill=$((avail / 2048 * 2))
+[ "$fill" -gt 0 ] && check "a filler of the remaining ${fill} MiB" daxfmap creat "$MNT/frag/fill" --size "${fill}M"
+i=0
+while [ $i -lt 400 ]; do rm "$MNT/frag/f$i" || break; i=$((i + 2)); done
+check "creat big.dat (400 MiB: first-fit into the 200 holes)" daxfmap creat "$MNT/big.dat" --size 400M
+# 200 extents make a 4832-byte reply: past V10's 4 KiB buffer, which the
+# validator reports first (EINVAL); daxfmapd answers that verdict.
+got=$(kio open "$MNT/big.dat" | cut -d' ' -f1)
+check "V10: opening big.dat (200 extents, a 4832-byte map) fails with EINVAL" test "$got" = EINVAL
+echo 16777216 >/sys/module/fuse/parameters/dax_fmap_max_reply
+check "large maps (fuse.dax_fmap_max_reply=16 MiB): big.dat opens" kio open "$MNT/big.dat"
+daxfmap getmap --json "$MNT/big.dat" >/results/big.dat.json
+tiles /results/big.dat.json extended >/tmp/big.tiles
+check "big.dat has 200 extents" test "$(wc -l </tmp/big.tiles)" -eq 200
+devio pattern 7 419430400 >/tmp/big.pat
+check "big.dat: write(2)" dd if=/tmp/big.pat of="$MNT/big.dat" bs=1M conv=notrunc
+check "big.dat: read(2) gives the bytes written" cmp /tmp/big.pat "$MNT/big.dat"
+check "big.dat: mmap gives the bytes written" kio mcmp "$MNT/big.dat" /tmp/big.pat
+check "big.dat: the device's bytes at the fmap's offsets equal the file's" kio dcmp "$DEV" "$MNT/big.dat" </tmp/big.tiles
+if dax_trace_on; then
+	kio touch "$MNT/big.dat"
+	set -- $(dax_trace_counts)
+	echo "big.dat: $1 PMD faults, $2 fallbacks, $3 PTE faults"
+	check "big.dat: one PMD fault per 2 MiB extent" test "$1" -eq 200 -a "$2" -eq 0 -a "$3" -eq 0
+fi
+echo 0 >/sys/module/fuse/parameters/dax_fmap_max_reply
+rm -f /tmp/big.pat
+check "umount" daxfmap umount "$MNT"
+line=$(grep 'unmounted after serving' "$LOG2" | tail -1)
+echo "$line"
+check "daxfmapd: 2 large-map GET_FMAP, 1 answered with the header alone, 1 V10 refusal" \
+	sh -c "echo '$line' | grep -q '1 and 0 answered with an error; 2 large-map GET_FMAP, 1 answered with the header alone'"
+
 # reply_pass PROFILE MAX_REPLY: every reply of /tmp/replies through fmapsrv,
 # with fuse.dax_fmap_max_reply=MAX_REPLY (0: V10); the open's errno must be
 # what "daxfmap validate --profile PROFILE" says the kernel answers.
@@ -166,4 +209,53 @@ fi
 reply_pass v10 0
 step "the same replies with large maps on (fuse.dax_fmap_max_reply=32 MiB), against the extended profile"
 reply_pass extended 33554432
+
+step "a file striped over three devices (large maps, fmapsrv)"
+if [ "$DEVS" = "0=$DEV" ]; then
+	result "three devices" SKIPPED "fewer than three NVDIMMs (vm/run --nvdimms 3)"
+else
+	M=/tmp/multi
+	mkdir -p "$M" /mnt/multi
+	# 24 MiB in 2 MiB chunks over the three devices, then 16 MiB in 4 MiB
+	# chunks over devices 1 and 2; the file ends 1 MiB short of it.
+	cat >/tmp/multi.yaml <<-EOF
+	file:
+	  path: multi.bin
+	  size: 40894464
+	  nextents: 2
+	  striped_ext_list:
+	  - nstrips: 3
+	    chunk_size: 2M
+	    nbytes: 24M
+	    simple_ext_list:
+	    - {devindex: 0, offset: 0x10000000, length: 8M}
+	    - {devindex: 1, offset: 0x200000, length: 8M}
+	    - {devindex: 2, offset: 0x1e000000, length: 8M}
+	  - nstrips: 2
+	    chunk_size: 4M
+	    nbytes: 16M
+	    simple_ext_list:
+	    - {devindex: 1, offset: 0x20000000, length: 8M}
+	    - {devindex: 2, offset: 0x400000, length: 8M}
+	EOF
+	check "encode the three-device fmap (extended)" daxfmap encode --profile extended /tmp/multi.yaml -o "$M/multi.bin"
+	echo 33554432 >/sys/module/fuse/parameters/dax_fmap_max_reply
+	fmapsrv /mnt/multi "$M" "0=$DEV,1=/dev/pmem1,2=/dev/pmem2" /results/fmapsrv-multi.log &
+	srv=$!
+	n=0
+	while ! grep -q ' /mnt/multi ' /proc/mounts && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	devio pattern 11 40894464 >/tmp/multi.pat
+	check "multi.bin: write(2)" dd if=/tmp/multi.pat of=/mnt/multi/multi.bin bs=1M conv=notrunc
+	check "multi.bin: read(2) gives the bytes written" cmp /tmp/multi.pat /mnt/multi/multi.bin
+	check "multi.bin: mmap gives the bytes written" kio mcmp /mnt/multi/multi.bin /tmp/multi.pat
+	for d in 0 1 2; do
+		tiles /tmp/multi.yaml extended $d >/tmp/multi.$d.tiles
+		check "multi.bin: /dev/pmem$d has its $(wc -l </tmp/multi.$d.tiles) pieces (O_DIRECT)" \
+			kio dcmp /dev/pmem$d /mnt/multi/multi.bin </tmp/multi.$d.tiles
+	done
+	check "GET_DAXDEV once for each of the three devices" test "$(grep -c '^GET_DAXDEV' /results/fmapsrv-multi.log)" -eq 3
+	umount /mnt/multi
+	wait $srv 2>/dev/null
+	echo 0 >/sys/module/fuse/parameters/dax_fmap_max_reply
+fi
 finish

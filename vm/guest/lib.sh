@@ -75,13 +75,21 @@ setup_devdax() {
 
 # tiles MAP.json: "file_off dev_off len" for every piece of the file, by
 # the native resolver (what devio cmp reads).
+# tiles MAP.json [PROFILE [DEVICE]]: with PROFILE (default v10) for maps
+# V10 refuses; with DEVICE, only the pieces on that device index.
 tiles() {
-	daxfmap resolve --all --json "$1" 0 | awk '
+	daxfmap resolve --all --json --max-pieces 1048576 --profile "${2:-v10}" "$1" 0 |
+		awk -v want="${3:-}" '
 		/"pieces":/ { p = 1 }
 		!p { next }
 		/^ *"offset":/ { gsub(/[^0-9]/, ""); o = $0 }
+		/^ *"device":/ { gsub(/[^0-9]/, ""); dev = $0 }
 		/^ *"device_offset":/ { gsub(/[^0-9]/, ""); d = $0 }
-		/^ *"length":/ && o != "" { gsub(/[^0-9]/, ""); print o, d, $0; o = "" }'
+		/^ *"length":/ && o != "" {
+			gsub(/[^0-9]/, "")
+			if (want == "" || dev == want) print o, d, $0
+			o = ""
+		}'
 }
 
 # probe_strategies: sets LOADED to the BPF strategies that load in this
