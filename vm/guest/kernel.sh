@@ -191,9 +191,11 @@ reply_pass() {
 }
 
 step "GET_FMAP replies, valid and not: the open's errno is the validator's (fmapsrv)"
-# fmapsrv sends each reply of the corpus as it is; daxfmap validate (the
-# project's validator) says what the kernel should answer: V10 by default,
-# the extended profile with large maps on.
+# fmapsrv sends each reply as it is: the wire corpus of the fuzzers, and
+# tests/kernel/replies (make_replies.py: the rows of V10's table the corpus
+# lacks, the order of the checks, the extended profile's rules); daxfmap
+# validate (the project's validator) says what the kernel should answer: V10
+# by default, the extended profile with large maps on.
 R=/tmp/replies
 mkdir -p "$R"
 cp /daxfmap/replies/*.bin "$R/"
@@ -201,7 +203,7 @@ cp /daxfmap/replies/*.bin "$R/"
 { cat "$R/simple_32.bin"; dd if=/dev/zero bs=4200 count=1 2>/dev/null; } >"$R/oversize_5000.bin"
 # Longer than the largest reply taken with large maps on (32 MiB).
 { cat "$R/simple_one.bin"; dd if=/dev/zero bs=1048576 count=33 2>/dev/null; } >"$R/oversize_33M.bin"
-# Device indices the corpus uses: 0, and 5 and 23 (simple_multi_device).
+# Device indices the replies use: 0, 5 and 23 (simple_multi_device, row_ilv_devindex5).
 DEVS=0=$DEV
 if [ "${VM_NVDIMMS:-1}" -ge 3 ] && setup_fsdax 1 && setup_fsdax 2; then
 	DEVS=$DEVS,5=/dev/pmem1,23=/dev/pmem2

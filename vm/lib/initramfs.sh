@@ -71,6 +71,7 @@ vm_payload_initramfs() {
 	cp -r "$VM_ROOT/examples/fmaps" "$stage/daxfmap/examples/"
 	# GET_FMAP replies, valid and not, for the kernel test (fmapsrv).
 	mkdir -p "$stage/daxfmap/replies"
-	cp "$VM_ROOT"/tests/fuzz/corpus/wire_decode_fuzz/*.bin "$stage/daxfmap/replies/"
+	cp "$VM_ROOT"/tests/fuzz/corpus/wire_decode_fuzz/*.bin "$VM_ROOT"/tests/kernel/replies/*.bin \
+		"$stage/daxfmap/replies/"
 	vm_cpio "$stage" "$out"
 }
