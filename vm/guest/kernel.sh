@@ -107,6 +107,19 @@ check "GET_DAXDEV once per device (1)" test "${daxdevs:-x}" = 1
 check "the daemon served no file data (READ, WRITE)" test "${reads:-x}" = 0 -a "${writes:-x}" = 0
 check "fsck" daxfmap fsck "$DEV"
 
+step "declined at INIT (--message-path off): plain FUSE, the daemon serves the data"
+LOG0=/results/daxfmapd-plain.log
+daxfmap mount "$DEV" "$MNT" --no-bpf --message-path off --log "$LOG0" >/results/mount-plain.txt 2>&1
+check "mount --message-path off" test $? -eq 0 || { finish; exit 1; }
+check "path in force: plain (offered, declined)" grep -q "path in force: plain" /results/mount-plain.txt
+check "plain: read(2) of simple.dat through the daemon" cmp /tmp/simple.dat.pat "$MNT/simple.dat"
+check "plain: mmap of simple.dat through the page cache" kio mcmp "$MNT/simple.dat" /tmp/simple.dat.pat nohuge
+check "umount" daxfmap umount "$MNT"
+line=$(grep 'unmounted after serving' "$LOG0" | tail -1)
+echo "$line"
+check "plain: no GET_FMAP, and READ requests served" \
+	sh -c "echo '$line' | grep -q 'serving 0 GET_FMAP and 0 GET_DAXDEV' && ! echo '$line' | grep -q ' 0 READ'"
+
 step "large maps through daxfmapd: a file of 200 extents (V10 refuses it; large maps take it, with one retry)"
 LOG2=/results/daxfmapd-large.log
 check "remount" daxfmap mount "$DEV" "$MNT" --no-bpf --log "$LOG2" || { finish; exit 1; }
