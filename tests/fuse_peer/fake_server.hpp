@@ -147,9 +147,9 @@ private:
 			out.max_write = 1 << 20;
 			out.max_pages = 256;
 			bool offered = (in.flags & FUSE_INIT_EXT) &&
-				       (in.flags2 & (1u << FUSE_DAX_FMAP_FLAGS2_BIT));
+				       (in.flags2 & static_cast<uint32_t>(FUSE_DAX_FMAP >> 32));
 			if ((offered && canned_.accept_dax_fmap) || canned_.claim_dax_fmap)
-				out.flags2 |= 1u << FUSE_DAX_FMAP_FLAGS2_BIT;
+				out.flags2 |= static_cast<uint32_t>(FUSE_DAX_FMAP >> 32);
 			return {reply(u, 0, bytes_of(out))};
 		}
 		case FUSE_LOOKUP: {

@@ -2,6 +2,7 @@
 #include "daxfmapd/daemon.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -67,6 +68,9 @@ public:
 	std::string hook_why_;
 	PathInForce in_force_{"plain", "INIT not seen yet"};
 	fuse_session *se_ = nullptr;
+	// READ and WRITE requests served: on the message path the kernel sends
+	// none for files opened with an fmap.
+	std::atomic<uint64_t> reads_{0}, writes_{0};
 
 	void say(const std::string &line)
 	{
@@ -363,6 +367,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info *)
 {
+	srv(req).reads_++;
 	std::unique_ptr<uint8_t[]> buf(new (std::nothrow) uint8_t[std::max<size_t>(size, 1)]);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -378,6 +383,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 
 void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, fuse_file_info *)
 {
+	srv(req).writes_++;
 	auto n = srv(req).fs_.write(ino, static_cast<uint64_t>(off),
 				    {reinterpret_cast<const uint8_t *>(buf), size});
 	if (!n) {
@@ -851,7 +857,11 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 	fsys.set_listener({});
 	s.bpf_.reset(); // unpins the instance
 	s.say("unmounted after serving " + std::to_string(s.path_.fmaps_served()) + " GET_FMAP and " +
-	      std::to_string(s.path_.daxdevs_served()) + " GET_DAXDEV");
+	      std::to_string(s.path_.daxdevs_served()) + " GET_DAXDEV (" +
+	      std::to_string(s.path_.fmap_errors()) + " and " + std::to_string(s.path_.daxdev_errors()) +
+	      " answered with an error; " + std::to_string(s.path_.large_fmaps()) + " large-map GET_FMAP, " +
+	      std::to_string(s.path_.fmap_retries()) + " answered with the header alone), " +
+	      std::to_string(s.reads_.load()) + " READ and " + std::to_string(s.writes_.load()) + " WRITE");
 	return loop == 0 ? 0 : 1;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "daxfmapd/message_path.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
-#include <linux/fuse.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -57,28 +60,54 @@ const fuse_custom_io &MessagePath::io()
 	return hooks;
 }
 
-Bytes MessagePath::answer(uint32_t opcode, uint64_t unique, uint64_t nodeid)
+Bytes MessagePath::answer(uint32_t opcode, uint64_t unique, uint64_t nodeid,
+			  std::span<const uint8_t> in)
 {
-	if (opcode == kOpGetFmap) {
+	if (opcode == FUSE_GET_FMAP) {
+		// The large-map form carries the size of the kernel's buffer.
+		std::optional<uint32_t> room;
+		if (in.size() >= sizeof(fuse_getxattr_in)) {
+			fuse_getxattr_in gi{};
+			std::memcpy(&gi, in.data(), sizeof(gi));
+			room = gi.size;
+			large_++;
+		}
 		auto f = source_.fmap(nodeid);
-		if (!f)
+		if (!f) {
+			fmap_errors_++;
 			return reply(unique, f.error().errnum ? f.error().errnum : EIO, {});
-		Bytes bytes = encode_fmap(*f);
-		// The kernel will judge the reply by V10's rules; answer what it
-		// would conclude (e.g. EINVAL for more than one page) rather than
-		// send bytes it rejects.
-		auto verdict = decode_and_validate(bytes, limits_for(Profile::V10));
-		if (!verdict)
+		}
+		Fmap fmap = *f;
+		if (room)
+			fmap.reserved0 = static_cast<uint32_t>(std::min<uint64_t>(fmap.wire_size(), UINT32_MAX));
+		Bytes bytes = encode_fmap(fmap);
+		// The kernel will judge the reply by V10's rules (or, for the
+		// large form, the extended profile's); answer what it would
+		// conclude (e.g. EINVAL for more than one page) rather than send
+		// bytes it rejects.
+		auto verdict = decode_and_validate(bytes, limits_for(room ? Profile::Extended : Profile::V10));
+		if (!verdict) {
+			fmap_errors_++;
 			return reply(unique, verdict.error().errnum ? verdict.error().errnum : EINVAL, {});
+		}
+		if (room && bytes.size() > *room) {
+			// Too big for the buffer: the header says how big.
+			bytes.resize(sizeof(struct fuse_dax_fmap_header));
+			retries_++;
+		}
 		fmaps_++;
 		return reply(unique, 0, bytes);
 	}
 	auto d = source_.daxdev(nodeid);
-	if (!d)
+	if (!d) {
+		daxdev_errors_++;
 		return reply(unique, d.error().errnum ? d.error().errnum : ENODEV, {});
+	}
 	auto bytes = encode_daxdev(*d);
-	if (!bytes)
+	if (!bytes) {
+		daxdev_errors_++;
 		return reply(unique, bytes.error().errnum, {});
+	}
 	daxdevs_++;
 	return reply(unique, 0, *bytes);
 }
@@ -110,8 +139,11 @@ ssize_t MessagePath::read(int fd, void *buf, size_t len)
 			init_seen_ = true;
 			return n;
 		}
-		if ((h.opcode == kOpGetFmap || h.opcode == kOpGetDaxdev) && negotiated_) {
-			const Bytes r = answer(h.opcode, h.unique, h.nodeid);
+		if ((h.opcode == FUSE_GET_FMAP || h.opcode == FUSE_GET_DAXDEV) && negotiated_) {
+			const size_t len_in = std::min<size_t>(h.len, static_cast<size_t>(n));
+			const Bytes r = answer(h.opcode, h.unique, h.nodeid,
+					       std::span<const uint8_t>(static_cast<const uint8_t *>(buf) + sizeof(h),
+									len_in > sizeof(h) ? len_in - sizeof(h) : 0));
 			if (::write(fd, r.data(), r.size()) < 0 && errno != ENOENT)
 				return -1; // ENOENT: the request was interrupted, nothing to do
 			continue;

@@ -185,6 +185,18 @@ Result<void> Device::flush(uint64_t off, uint64_t len) const
 	uint64_t end = off + len;
 	if (msync(base_ + first, end - first, MS_SYNC) != 0)
 		return sys_error(errno, path_, "msync");
+	if (kind_ == DeviceKind::Pmem) {
+		// The mapping of /dev/pmemN goes through the block device's page
+		// cache, which the kernel's DAX file mappings (FUSE_DAX_FMAP) do
+		// not see, and which does not see them.  Once written back, drop
+		// the pages: the next access reads the media again, and no stale
+		// page can be written back over what a DAX mapping stored.
+		const uint64_t last = (end + page - 1) & ~(page - 1);
+		if (madvise(base_ + first, last - first, MADV_DONTNEED) != 0)
+			return sys_error(errno, path_, "madvise(MADV_DONTNEED)");
+		(void)posix_fadvise(fd_, static_cast<off_t>(first), static_cast<off_t>(last - first),
+				    POSIX_FADV_DONTNEED);
+	}
 	return {};
 }
 

@@ -65,7 +65,12 @@ public:
 	int fd() const { return fd_; }
 
 	// Makes [off, off + len) durable: msync for file/memfd/pmem, nothing for
-	// devdax (stores go straight to the media).  Rounded out to pages.
+	// devdax (stores go straight to the media).  Rounded out to pages.  For
+	// pmem the pages then leave the block device's page cache, which DAX
+	// mappings of the same media (the kernel's FUSE_DAX_FMAP files) bypass:
+	// the next access reads the media.  Pages read and not written stay
+	// cached: a reader of data that DAX mappings may have changed must not
+	// rely on them (the message path never reads file data here).
 	Result<void> flush(uint64_t off, uint64_t len) const;
 
 private:

@@ -75,13 +75,21 @@ setup_devdax() {
 
 # tiles MAP.json: "file_off dev_off len" for every piece of the file, by
 # the native resolver (what devio cmp reads).
+# tiles MAP.json [PROFILE [DEVICE]]: with PROFILE (default v10) for maps
+# V10 refuses; with DEVICE, only the pieces on that device index.
 tiles() {
-	daxfmap resolve --all --json "$1" 0 | awk '
+	daxfmap resolve --all --json --max-pieces 1048576 --profile "${2:-v10}" "$1" 0 |
+		awk -v want="${3:-}" '
 		/"pieces":/ { p = 1 }
 		!p { next }
 		/^ *"offset":/ { gsub(/[^0-9]/, ""); o = $0 }
+		/^ *"device":/ { gsub(/[^0-9]/, ""); dev = $0 }
 		/^ *"device_offset":/ { gsub(/[^0-9]/, ""); d = $0 }
-		/^ *"length":/ && o != "" { gsub(/[^0-9]/, ""); print o, d, $0; o = "" }'
+		/^ *"length":/ && o != "" {
+			gsub(/[^0-9]/, "")
+			if (want == "" || dev == want) print o, d, $0
+			o = ""
+		}'
 }
 
 # probe_strategies: sets LOADED to the BPF strategies that load in this
@@ -102,4 +110,64 @@ probe_strategies() {
 			result "strategy $s" SKIPPED "does not load on $KREL: ${why:-$(tail -1 "$log")} (see load-$s.log)"
 		fi
 	done
+}
+
+# setup_fsdax [N]: NVDIMM region N (default 0) as /dev/pmemN in fsdax mode,
+# through sysfs (no ndctl): the raw namespace is unbound from nd_pmem, a pfn
+# device (the region's pfn_seed) takes it with 2 MiB alignment, nd_pmem binds
+# that.  A raw NFIT namespace is not DAX-capable in 6.12; the pfn device
+# makes queue/dax 1.  A backing file that already has a pfn info block comes
+# up in fsdax mode by itself and is left alone.
+setup_fsdax() {
+	sf=${1:-0}
+	sf_region=/sys/bus/nd/devices/region$sf
+	if ! wait_for "$sf_region" 10; then
+		echo "setup_fsdax: no NVDIMM region$sf (ACPI_NFIT, and QEMU -device nvdimm?)"
+		return 1
+	fi
+	sf_ns=namespace$sf.0
+	wait_for /sys/bus/nd/devices/$sf_ns 5 || { echo "setup_fsdax: no $sf_ns"; return 1; }
+	if wait_for /dev/pmem$sf 5 && [ "$(cat /sys/block/pmem$sf/queue/dax 2>/dev/null)" = 1 ]; then
+		echo "setup_fsdax: /dev/pmem$sf is fsdax already (existing info block), not reconfigured"
+		return 0
+	fi
+	if [ -e /sys/bus/nd/drivers/nd_pmem/$sf_ns ]; then
+		echo "$sf_ns" >/sys/bus/nd/drivers/nd_pmem/unbind || return 1
+	fi
+	seed=$(cat "$sf_region/pfn_seed")
+	p=/sys/bus/nd/devices/$seed
+	cat /proc/sys/kernel/random/uuid >"$p/uuid" &&
+		echo pmem >"$p/mode" &&
+		echo 2097152 >"$p/align" &&
+		echo "$sf_ns" >"$p/namespace" &&
+		echo "$seed" >/sys/bus/nd/drivers/nd_pmem/bind || return 1
+	wait_for /dev/pmem$sf 5 || { echo "setup_fsdax: $seed bound, but no /dev/pmem$sf"; return 1; }
+	dax=$(cat /sys/block/pmem$sf/queue/dax)
+	echo "setup_fsdax: /dev/pmem$sf ($seed, mode $(cat /sys/bus/nd/devices/$sf_ns/mode), 2 MiB alignment," \
+		"$(($(cat /sys/block/pmem$sf/size) / 2048)) MiB, queue/dax $dax)"
+	[ "$dax" = 1 ]
+}
+
+# dax_trace_on / dax_trace_counts: the fs_dax tracepoints, counted.
+# dax_trace_counts prints "PMD_NOPAGE PMD_FALLBACK PTE" since the last
+# dax_trace_on.
+dax_trace_on() {
+	T=/sys/kernel/tracing
+	[ -d $T/events ] || mount -t tracefs tracefs $T 2>/dev/null
+	[ -d $T/events/fs_dax ] || { echo "dax_trace_on: no fs_dax tracepoints in $T"; return 1; }
+	echo 0 >$T/tracing_on
+	echo >$T/trace
+	echo 1 >$T/events/fs_dax/dax_pmd_fault_done/enable
+	echo 1 >$T/events/fs_dax/dax_pte_fault_done/enable
+	echo 1 >$T/tracing_on
+}
+dax_trace_counts() {
+	T=/sys/kernel/tracing
+	echo 0 >$T/tracing_on
+	pmd_nopage=$(grep -c 'dax_pmd_fault_done.*NOPAGE' $T/trace)
+	pmd_fallback=$(grep -c 'dax_pmd_fault_done.*FALLBACK' $T/trace)
+	pte=$(grep -c 'dax_pte_fault_done' $T/trace)
+	echo 0 >$T/events/fs_dax/dax_pmd_fault_done/enable
+	echo 0 >$T/events/fs_dax/dax_pte_fault_done/enable
+	echo "$pmd_nopage $pmd_fallback $pte"
 }

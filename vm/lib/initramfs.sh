@@ -64,10 +64,14 @@ vm_payload_initramfs() {
 	mkdir -p "$stage/bin" "$stage/vm" "$stage/daxfmap/examples"
 	install -m 755 "$VM_DIR/guest/init" "$stage/init"
 	cp "$VM_DIR"/guest/*.sh "$stage/vm/"
-	for p in daxfmap daxfmapd daxfmap_tests devio; do
+	for p in daxfmap daxfmapd daxfmap_tests devio kio fmapsrv; do
 		[[ -x $bindir/$p ]] || vm_die "$bindir/$p is missing: build the target vm_payload (or give --payload)"
 		cp "$bindir/$p" "$stage/bin/"
 	done
 	cp -r "$VM_ROOT/examples/fmaps" "$stage/daxfmap/examples/"
+	# GET_FMAP replies, valid and not, for the kernel test (fmapsrv).
+	mkdir -p "$stage/daxfmap/replies"
+	cp "$VM_ROOT"/tests/fuzz/corpus/wire_decode_fuzz/*.bin "$VM_ROOT"/tests/kernel/replies/*.bin \
+		"$stage/daxfmap/replies/"
 	vm_cpio "$stage" "$out"
 }
