@@ -16,20 +16,8 @@ mkdir -p "$MNT"
 check "mkfs" daxfmap mkfs "$DEV" || { finish; exit 1; }
 check "mount" daxfmap mount "$DEV" "$MNT" || { finish; exit 1; }
 
-# name size [strips chunk]
-files="simple.dat 16M
-striped.dat 16M 4 2M
-wide.dat 24M 3 4M"
-
 step "files"
-echo "$files" | while read -r f size strips chunk; do
-	if [ -n "$strips" ]; then
-		check "creat $f" daxfmap creat "$MNT/$f" --size "$size" --strips "$strips" --chunk "$chunk"
-	else
-		check "creat $f" daxfmap creat "$MNT/$f" --size "$size"
-	fi
-done
-ls -l "$MNT"
+create_test_files
 
 step "data through the mount, and from the device at the fmap's offsets"
 seed=1

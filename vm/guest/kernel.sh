@@ -29,20 +29,8 @@ cat /results/mount.txt
 check "mount" test $rc -eq 0 || { finish; exit 1; }
 check "path in force: message (FUSE_DAX_FMAP negotiated)" grep -q "path in force: message" /results/mount.txt
 
-# name size [strips chunk]
-files="simple.dat 16M
-striped.dat 16M 4 2M
-wide.dat 24M 3 4M"
-
 step "files"
-echo "$files" | while read -r f size strips chunk; do
-	if [ -n "$strips" ]; then
-		check "creat $f" daxfmap creat "$MNT/$f" --size "$size" --strips "$strips" --chunk "$chunk"
-	else
-		check "creat $f" daxfmap creat "$MNT/$f" --size "$size"
-	fi
-done
-ls -l "$MNT"
+create_test_files
 
 step "write(2), then read(2), mmap and the device's bytes"
 seed=1

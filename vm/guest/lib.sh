@@ -171,3 +171,17 @@ dax_trace_counts() {
 	echo 0 >$T/events/fs_dax/dax_pte_fault_done/enable
 	echo "$pmd_nopage $pmd_fallback $pte"
 }
+
+# The daemon and kernel tests' three files in $MNT: simple.dat (16M),
+# striped.dat (16M, 4 strips of 2M chunks), wide.dat (24M, 3 strips of 4M).
+create_test_files() {
+	printf '%s\n' "simple.dat 16M" "striped.dat 16M 4 2M" "wide.dat 24M 3 4M" |
+		while read -r f size strips chunk; do
+			if [ -n "$strips" ]; then
+				check "creat $f" daxfmap creat "$MNT/$f" --size "$size" --strips "$strips" --chunk "$chunk"
+			else
+				check "creat $f" daxfmap creat "$MNT/$f" --size "$size"
+			fi
+		done
+	ls -l "$MNT"
+}
