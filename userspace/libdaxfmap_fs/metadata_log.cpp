@@ -521,7 +521,7 @@ ReplayResult MetadataLog::replay()
 	dirty_end_ = end_nz;
 	if (end_nz == end)
 		return r;
-	uint64_t span = offsetof(LogEntryHeader, reserved2) + sizeof(uint32_t);
+	uint64_t span = sizeof(LogEntryHeader); // part of a header, at most
 	std::string what = "an incomplete header";
 	if (bytes.size() - end >= sizeof(LogEntryHeader)) {
 		auto h = get<LogEntryHeader>(bytes, end);
