@@ -191,6 +191,12 @@ reply_pass() {
 			# server's write(2) fails with EINVAL, the opener gets EIO.
 			agree=$((agree + 1))
 			result "$profile reply $name: the server's write gets EINVAL (the validator's), the open EIO (fs/fuse/dev.c)" PASSED
+		elif echo "$v" | grep -q '(EFBIG)' && [ "$got" = EIO ] && [ "$wrote" = EINVAL ]; then
+			# Larger than any fmap the profile accepts: the validator
+			# refuses to read it (EFBIG), fs/fuse refuses the reply (the
+			# server's write gets EINVAL, the opener EIO).
+			agree=$((agree + 1))
+			result "$profile reply $name: too large for the validator (EFBIG) and for fs/fuse (write EINVAL, open EIO)" PASSED
 		else
 			disagree=$((disagree + 1))
 			result "$profile reply $name: open gives ${got:-?}, the validator says ${want:-?}" FAILED "$v"
