@@ -51,7 +51,9 @@ class Server {
 public:
 	Server(const DaemonOptions &opts, std::ostream &log, fs::FileSystem &fs)
 		: opts_(opts), log_(log), fs_(fs),
-		  path_(opts.message_path,
+		  declined_(opts.message_path ? message_path_unfit(fs.device().kind() == fs::DeviceKind::DevDax)
+					      : std::string()),
+		  path_(opts.message_path && declined_.empty(),
 			{.fmap = [this](uint64_t ino) { return fs_.fmap(ino); },
 			 .daxdev = [this](uint64_t index) { return daxdev(index); }})
 	{
@@ -61,6 +63,8 @@ public:
 	std::ostream &log_;
 	std::mutex log_mu_;
 	fs::FileSystem &fs_;
+	// Why the message path is declined although asked for (empty: it is not)
+	std::string declined_;
 	MessagePath path_;
 	std::unique_ptr<BpfSync> bpf_;
 	std::string bpf_note_; // why there is no BPF instance
@@ -100,8 +104,9 @@ public:
 				::close(opts_.ready_fd);
 			return;
 		}
-		in_force_ = decide_path(hook_, hook_why_, path_.kernel_offered(), opts_.message_path,
-					  path_.negotiated());
+		in_force_ = decide_path(hook_, hook_why_, path_.kernel_offered(),
+					opts_.message_path && declined_.empty(), path_.negotiated(),
+					declined_);
 		const std::string r = report();
 		if (opts_.ready_fd < 0) {
 			std::lock_guard lock(log_mu_);

@@ -31,10 +31,13 @@ std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::strin
 }
 
 PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled, bool negotiated)
+			bool kernel_offered, bool message_enabled, bool negotiated,
+			const std::string &declined_why)
 {
 	if (hook)
 		return {"bpf-hook", "the kernel has a BPF fmap hook (struct " + *hook + ")"};
+	if (kernel_offered && !declined_why.empty())
+		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP, declined: " + declined_why};
 	if (kernel_offered && message_enabled && negotiated)
 		return {"message", hook_why + "; the kernel offered FUSE_DAX_FMAP (flags2 bit 11) at INIT and it was accepted"};
 	if (kernel_offered && message_enabled)
@@ -42,6 +45,14 @@ PathInForce decide_path(const std::optional<std::string> &hook, const std::strin
 	if (kernel_offered)
 		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but --message-path off declined it"};
 	return {"plain", hook_why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};
+}
+
+std::string message_path_unfit(bool devdax)
+{
+	if (devdax)
+		return "the device is device-DAX, and the kernel's DAX file maps take pmem block "
+		       "devices in fsdax mode (/dev/pmemN) only";
+	return {};
 }
 
 } // namespace daxfmap::daemon

@@ -19,8 +19,17 @@ std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::strin
 
 // The decision, once the INIT reply is out: a BPF hook if the kernel has
 // one, else the message path if INIT offered FUSE_DAX_FMAP, it is enabled
-// and the reply accepted it (negotiated), else plain FUSE.
+// and the reply accepted it (negotiated), else plain FUSE.  `declined_why`,
+// if not empty, says why the daemon declined an offer although the message
+// path was asked for (the device is of a kind the kernel cannot map).
 PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled, bool negotiated);
+			bool kernel_offered, bool message_enabled, bool negotiated,
+			const std::string &declined_why = {});
+
+// Why the message path cannot serve a device of this kind, or "" if it can.
+// A kernel with the FUSE_DAX_FMAP series for 6.12 (kernel/patches) opens
+// the device GET_DAXDEV names as a pmem block device in fsdax mode; a
+// device-DAX character device (/dev/daxX.Y) fails every open there.
+std::string message_path_unfit(bool devdax);
 
 } // namespace daxfmap::daemon
