@@ -46,6 +46,19 @@ std::optional<uint64_t> read_sysfs_u64(const std::string &path)
 	return v;
 }
 
+// The page cache of /dev/pmemN is not coherent with DAX mappings of the same
+// media: the kernel's FUSE_DAX_FMAP files store to the media directly, and
+// pages cached before (by anybody who read the block device while it stayed
+// open) keep the old bytes.  A new opener starts from the media: BLKFLSBUF
+// writes back and drops what is cached (CAP_SYS_ADMIN); without it, dropping
+// the clean pages is what an unprivileged opener can do.  Pages mapped by
+// another process stay, and are that process's own view.
+void drop_page_cache(int fd)
+{
+	if (ioctl(fd, BLKFLSBUF, 0) != 0)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
 } // namespace
 
 std::string_view kind_name(DeviceKind kind)
@@ -121,6 +134,7 @@ Result<std::unique_ptr<Device>> Device::open(const std::string &spec, const Devi
 			if (ioctl(fd, BLKGETSIZE64, &bytes) != 0)
 				return sys_error(errno, spec, "BLKGETSIZE64");
 			dev->size_ = bytes;
+			drop_page_cache(fd);
 		}
 	}
 

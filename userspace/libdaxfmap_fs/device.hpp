@@ -41,7 +41,10 @@ public:
 	//   /dev/daxX.Y  size from /sys/dev/char/MAJ:MIN/size, alignment from
 	//                .../align (a power of two; the mapping is aligned to
 	//                max(align, 2 MiB))
-	//   /dev/pmemN   size from BLKGETSIZE64
+	//   /dev/pmemN   size from BLKGETSIZE64; what the block device's page
+	//                cache holds is dropped first (BLKFLSBUF), so that the
+	//                mapping shows the media, not pages cached before DAX
+	//                mappings of the same media changed it
 	//   PATH         a regular file; its size is the device size
 	//   memfd:SIZE   a new memfd of SIZE bytes (SIZE takes 1G, 512M, ...)
 	// Refuses, with an Error naming the device and the reason: missing
@@ -69,8 +72,9 @@ public:
 	// pmem the pages then leave the block device's page cache, which DAX
 	// mappings of the same media (the kernel's FUSE_DAX_FMAP files) bypass:
 	// the next access reads the media.  Pages read and not written stay
-	// cached: a reader of data that DAX mappings may have changed must not
-	// rely on them (the message path never reads file data here).
+	// cached while the device is open: a reader of data that DAX mappings
+	// may change meanwhile must not rely on them (the message path never
+	// reads file data here; the plain path is the only one mapping it).
 	Result<void> flush(uint64_t off, uint64_t len) const;
 
 private:

@@ -19,6 +19,15 @@
  *   kio open FILE                 open(2) FILE read-only: prints "ok" or the
  *                                 errno's name and number; exit 0 if it opened
  *   kio pread FILE OFF LEN        LEN bytes at OFF by pread(2) to stdout
+ *   kio mprobe FILE OFF MAPLEN    map MAPLEN bytes of FILE (which may reach
+ *                                 past its end) and load the byte at OFF:
+ *                                 prints "ok" or "SIGBUS"
+ *   kio hold FILE WANT            map FILE shared and keep it open; print
+ *                                 "held" once the mapping equals WANT, then
+ *                                 wait for a line on stdin and compare the
+ *                                 mapping and read(2) of the open file with
+ *                                 WANT again (the file may be unlinked and
+ *                                 its name reused meanwhile)
  *
  * The pattern is devio's: word i of the stream of SEED is splitmix64 of
  * (SEED, i), so bytes [OFF, OFF+LEN) of a file equal the same bytes of
@@ -26,6 +35,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -268,6 +279,89 @@ static int do_pread(const char *file, uint64_t off, uint64_t len)
 	return fwrite(buf, 1, len, stdout) != len;
 }
 
+static sigjmp_buf probe_env;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_env, 1);
+}
+
+static int do_mprobe(const char *file, uint64_t off, uint64_t maplen)
+{
+	int fd = open_or_die(file, O_RDONLY);
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	volatile unsigned char *p;
+	unsigned char c;
+
+	if (off >= maplen) {
+		fprintf(stderr, "kio: offset %" PRIu64 " is outside the %" PRIu64 "-byte mapping\n", off, maplen);
+		return 2;
+	}
+	p = mmap(NULL, maplen, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "kio: mmap %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) != 0) {
+		fprintf(stderr, "kio: sigaction: %s\n", strerror(errno));
+		return 1;
+	}
+	if (sigsetjmp(probe_env, 1)) {
+		printf("SIGBUS\n");
+		return 0;
+	}
+	c = p[off];
+	printf("ok\n");
+	(void)c;
+	return 0;
+}
+
+static int do_hold(const char *file, const char *wantf)
+{
+	int fd = open_or_die(file, O_RDONLY);
+	int wfd = open_or_die(wantf, O_RDONLY);
+	struct stat st;
+	unsigned char *p, *want, *got;
+	char line[16];
+	int bad = 0;
+
+	if (fstat(fd, &st) != 0 || st.st_size == 0) {
+		fprintf(stderr, "kio: %s: empty or unreadable\n", file);
+		return 1;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "kio: mmap %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	want = aligned_buf((size_t)st.st_size);
+	got = aligned_buf((size_t)st.st_size);
+	pread_all(wfd, wantf, want, (size_t)st.st_size, 0);
+	if (memcmp(p, want, (size_t)st.st_size) != 0) {
+		fprintf(stderr, "kio: MISMATCH: %s through mmap differs from %s before the wait\n", file, wantf);
+		return 1;
+	}
+	printf("held\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		fprintf(stderr, "kio: stdin closed; comparing now\n");
+	if (memcmp(p, want, (size_t)st.st_size) != 0) {
+		fprintf(stderr, "kio: MISMATCH: the mapping of %s changed at byte %" PRIu64 "\n", file,
+			first_diff(p, want, (uint64_t)st.st_size));
+		bad = 1;
+	}
+	pread_all(fd, file, got, (size_t)st.st_size, 0);
+	if (memcmp(got, want, (size_t)st.st_size) != 0) {
+		fprintf(stderr, "kio: MISMATCH: read(2) of the open %s changed at byte %" PRIu64 "\n", file,
+			first_diff(got, want, (uint64_t)st.st_size));
+		bad = 1;
+	}
+	printf("%s\n", bad ? "changed" : "unchanged");
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -286,7 +380,12 @@ int main(int argc, char **argv)
 		return do_open(argv[2]);
 	if (!strcmp(cmd, "pread") && argc == 5)
 		return do_pread(argv[2], num(argv[3]), num(argv[4]));
+	if (!strcmp(cmd, "mprobe") && argc == 5)
+		return do_mprobe(argv[2], num(argv[3]), num(argv[4]));
+	if (!strcmp(cmd, "hold") && argc == 4)
+		return do_hold(argv[2], argv[3]);
 	fprintf(stderr, "usage: kio dcmp DEV FILE < TILES | dwrite DEV OFF LEN | mcmp FILE WANT [nohuge] |\n"
-			"       mwrite FILE SEED OFF LEN | touch FILE [nohuge] | open FILE | pread FILE OFF LEN\n");
+			"       mwrite FILE SEED OFF LEN | touch FILE [nohuge] | open FILE | pread FILE OFF LEN |\n"
+			"       mprobe FILE OFF MAPLEN | hold FILE WANT\n");
 	return 2;
 }
