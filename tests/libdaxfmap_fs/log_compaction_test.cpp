@@ -73,9 +73,10 @@ TEST(LogCompaction, CreateAllocateDeleteCyclesFarBeyondTheLogNeverFillIt)
 		auto a = fs->allocate(f->ino, 2 * MiB);
 		ASSERT_TRUE(a) << "round " << i << ": " << a.error().message();
 		ASSERT_TRUE(fs->unlink(kRootIno, "f")) << "round " << i;
-		if (i % 1000 == 0)
+		if (i % 1000 == 0) {
 			ASSERT_TRUE(fs->create_file(d->ino, "k" + std::to_string(i), 0600, 1000, 1000,
 						    4 * MiB));
+		}
 	}
 	const StatFs st = fs->statfs();
 	EXPECT_GE(st.compactions, 3u);

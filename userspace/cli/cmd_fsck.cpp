@@ -59,6 +59,7 @@ int run(Io &io, const Options &o)
 		j["entries"] = f.entries;
 		j["files"] = f.files;
 		j["dirs"] = f.dirs;
+		j["symlinks"] = f.symlinks;
 		j["used_units"] = f.used_units;
 		j["free_units"] = f.free_units;
 		j["total_units"] = f.total_units;
@@ -81,8 +82,8 @@ int run(Io &io, const Options &o)
 		io.out << j.dump(2) << "\n";
 	} else {
 		io.out << o.device << ": superblock " << (f.superblock_ok ? "ok" : "BAD") << ", " << f.entries
-		       << " log entries, " << f.files << " files, " << f.dirs << " directories, " << f.used_units
-		       << " of " << f.total_units << " units used, " << f.free_units << " free\n";
+		       << " log entries, " << f.files << " files, " << f.dirs << " directories, "
+		       << f.symlinks << " symbolic links, " << f.used_units << " of " << f.total_units << " units used, " << f.free_units << " free\n";
 		io.out << "log: " << f.log_used << " of " << f.log_half << " bytes used ("
 		       << percent(f.log_used, f.log_half) << "%), " << f.log_live_bytes
 		       << " after a compaction, epoch " << f.log_epoch << "\n";

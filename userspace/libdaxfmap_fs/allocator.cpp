@@ -152,6 +152,97 @@ Result<Fmap> Allocator::allocate(uint64_t size, const Layout &layout, uint32_t m
 	return f;
 }
 
+Result<Fmap> Allocator::grow(const Fmap &fmap, uint64_t size, uint32_t max_extents)
+{
+	if (!fmap.is_simple())
+		return Error{.errnum = EINVAL, .field = "fmap",
+			     .expected = "simple extents (a striped file keeps the space it was created with)",
+			     .found = "interleaved extents"};
+	if (size > UINT64_MAX - kUnit)
+		return Error{.errnum = EFBIG, .field = "size", .expected = "a size that fits the device",
+			     .found = hex(size)};
+	SimpleExtents exts = fmap.simple();
+	uint64_t have = 0;
+	for (const auto &e : exts)
+		have += e.length / kUnit;
+	const uint64_t want = (size + kUnit - 1) / kUnit;
+	Fmap out;
+	out.file_size = size;
+	if (want <= have) {
+		out.extents = std::move(exts);
+		return out;
+	}
+	uint64_t need = want - have;
+	if (need > free_)
+		return no_space(need, free_);
+	// In place first: the units right after the last extent.
+	uint64_t grown = 0, next = 0;
+	if (!exts.empty() && exts.back().device == 0 && exts.back().offset >= data_off_) {
+		next = (exts.back().offset + exts.back().length - data_off_) / kUnit;
+		while (grown < need && next + grown < used_.size() && !used_[next + grown])
+			grown++;
+	}
+	Fmap more;
+	if (need > grown) {
+		auto got = allocate((need - grown) * kUnit, Layout::simple(), max_extents);
+		if (!got)
+			return got.error();
+		more = std::move(*got);
+	}
+	if (grown) {
+		set(next, grown, true);
+		exts.back().length += grown * kUnit;
+	}
+	for (const auto &e : more.is_simple() ? more.simple() : SimpleExtents{}) {
+		if (!exts.empty() && exts.back().device == e.device &&
+		    exts.back().offset + exts.back().length == e.offset)
+			exts.back().length += e.length;
+		else
+			exts.push_back(e);
+	}
+	if (exts.size() > max_extents) {
+		release(more);
+		set(next, grown, false);
+		return no_space(need, free_,
+				"the file would have " + std::to_string(exts.size()) +
+					" extents, at most " + std::to_string(max_extents) + " are allowed");
+	}
+	out.extents = std::move(exts);
+	return out;
+}
+
+Fmap Allocator::shrink(const Fmap &fmap, uint64_t keep, uint64_t size, SimpleExtents *freed)
+{
+	Fmap out = fmap;
+	out.file_size = size;
+	if (!fmap.is_simple())
+		return out;
+	uint64_t keep_bytes = (keep + kUnit - 1) / kUnit * kUnit;
+	SimpleExtents kept;
+	for (const auto &e : fmap.simple()) {
+		if (keep_bytes >= e.length) {
+			kept.push_back(e);
+			keep_bytes -= e.length;
+			continue;
+		}
+		SimpleExtent gone = e;
+		if (keep_bytes > 0) {
+			SimpleExtent part = e;
+			part.length = keep_bytes;
+			kept.push_back(part);
+			gone.offset += keep_bytes;
+			gone.length -= keep_bytes;
+			keep_bytes = 0;
+		}
+		if (gone.device == 0 && gone.offset >= data_off_)
+			set((gone.offset - data_off_) / kUnit, gone.length / kUnit, false);
+		if (freed)
+			freed->push_back(gone);
+	}
+	out.extents = std::move(kept);
+	return out;
+}
+
 Result<void> Allocator::mark_used(const Fmap &fmap)
 {
 	const uint64_t end = data_off_ + used_.size() * kUnit;

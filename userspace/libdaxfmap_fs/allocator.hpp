@@ -46,6 +46,20 @@ public:
 	Result<Fmap> allocate(uint64_t size, const Layout &layout,
 			      uint32_t max_extents = kDefaultMaxExtents);
 
+	// The simple fmap `fmap` grown to name at least `size` bytes (rounded up
+	// to units), with file_size = size: the last extent grows in place while
+	// the units after it are free, the rest comes as allocate() gives it
+	// (one run, else first-fit pieces), and adjacent pieces merge.  At most
+	// max_extents extents.  ENOSPC, or EINVAL for an interleaved fmap, with
+	// nothing allocated.  Space it already names is kept as it is.
+	Result<Fmap> grow(const Fmap &fmap, uint64_t size, uint32_t max_extents = kDefaultMaxExtents);
+	// The fmap cut to the units that hold [0, keep) (keep rounded up to a
+	// unit), file_size = size: the units past it are returned to the pool
+	// and their ranges appended to `freed`.  An interleaved fmap is
+	// returned as it is (only file_size changes; callers refuse to resize
+	// striped files).
+	Fmap shrink(const Fmap &fmap, uint64_t keep, uint64_t size, SimpleExtents *freed = nullptr);
+
 	// Marks an existing fmap's ranges used (replay).  EINVAL if a range is
 	// not unit aligned, lies outside the data area, or is on a device other
 	// than 0; EEXIST if it overlaps space already used.  Nothing is marked on

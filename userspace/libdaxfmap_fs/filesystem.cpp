@@ -20,6 +20,8 @@ struct FileSystem::Node {
 	Ino parent = 0;
 	std::string name;
 	bool dir = false;
+	bool link = false;  // a symbolic link to `target`
+	std::string target;
 	uint32_t mode = 0; // permission bits
 	uint32_t uid = 0;
 	uint32_t gid = 0;
@@ -33,6 +35,7 @@ struct FileSystem::Node {
 	mutable std::atomic<uint64_t> nlookup{0};
 	bool orphan = false; // removed from its directory, still referenced
 	Fmap fmap;                                    // files
+	uint64_t allocated = 0;                       // bytes fmap names, kept with it
 	std::map<std::string, Ino, std::less<>> kids; // directories
 	uint32_t subdirs = 0;                         // for nlink, without a walk
 };
@@ -55,6 +58,11 @@ uint64_t allocated_bytes(const Fmap &f)
 }
 
 bool fmap_empty(const Fmap &f) { return f.is_simple() && f.simple().empty(); }
+
+bool is_descendant(const std::vector<Ino> &chain, Ino ino)
+{
+	return std::find(chain.begin(), chain.end(), ino) != chain.end();
+}
 
 Error err(int errnum, std::string field, std::string expected, std::string found = {})
 {
@@ -283,7 +291,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 	if (const auto *f = std::get_if<FileRecordEntry>(&entry.record)) {
 		if (it != p.kids.end()) {
 			Node &old = *node(it->second);
-			if (old.dir || old.size != 0 || !fmap_empty(old.fmap))
+			if (old.dir || old.link || old.size != 0 || !fmap_empty(old.fmap))
 				return err(EEXIST, "path \"" + *path + "\"",
 					   "a new file or an empty one", "an existing file or directory");
 			if (auto ok = alloc_.mark_used(f->fmap); !ok)
@@ -294,6 +302,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 			old.size = f->size;
 			old.time_ns = f->time_ns;
 			old.fmap = f->fmap;
+			old.allocated = allocated_bytes(old.fmap);
 			return {};
 		}
 		if (auto ok = alloc_.mark_used(f->fmap); !ok)
@@ -307,7 +316,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 	if (const auto *m = std::get_if<MkdirRecordEntry>(&entry.record)) {
 		if (it != p.kids.end())
 			return err(EEXIST, "path \"" + *path + "\"", "a new directory",
-				   "an existing file or directory");
+				   "an existing entry");
 		auto ino = insert_node(parent->ino, name, {.dir = true, .mode = m->mode, .uid = m->uid,
 							   .gid = m->gid, .time_ns = m->time_ns});
 		if (!ino)
@@ -320,10 +329,65 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 		node(it->second)->time_ns = t->mtime_ns;
 		return {};
 	}
+	if (const auto *l = std::get_if<SymlinkRecordEntry>(&entry.record)) {
+		if (it != p.kids.end())
+			return err(EEXIST, "path \"" + *path + "\"", "a new symbolic link",
+				   "an existing entry");
+		auto ino = insert_node(parent->ino, name, {.link = true, .target = l->target,
+							   .mode = 0777, .uid = l->uid, .gid = l->gid,
+							   .time_ns = l->time_ns});
+		if (!ino)
+			return ino.error();
+		return {};
+	}
+	if (const auto *a = std::get_if<AttrRecordEntry>(&entry.record)) {
+		if (it == p.kids.end())
+			return err(ENOENT, "path \"" + *path + "\"", "an existing entry");
+		Node &n = *node(it->second);
+		n.mode = n.link ? 0777 : a->mode;
+		n.uid = a->uid;
+		n.gid = a->gid;
+		return {};
+	}
+	if (const auto *z = std::get_if<ResizeRecordEntry>(&entry.record)) {
+		if (it == p.kids.end())
+			return err(ENOENT, "path \"" + *path + "\"", "an existing file to resize");
+		Node &n = *node(it->second);
+		if (n.dir || n.link)
+			return err(EINVAL, "path \"" + *path + "\"", "a regular file to resize",
+				   n.dir ? "a directory" : "a symbolic link");
+		alloc_.release(n.fmap);
+		if (auto ok = alloc_.mark_used(z->fmap); !ok) {
+			(void)alloc_.mark_used(n.fmap);
+			return ok.error();
+		}
+		n.size = z->size;
+		n.time_ns = z->time_ns;
+		n.fmap = z->fmap;
+		n.allocated = allocated_bytes(n.fmap);
+		return {};
+	}
+	if (const auto *r = std::get_if<RenameRecordEntry>(&entry.record)) {
+		if (it == p.kids.end())
+			return err(ENOENT, "path \"" + *path + "\"", "an existing entry to rename");
+		auto [to_dir, to_name] = split_parent(r->to);
+		auto to_parent = lookup_path(to_dir);
+		if (!to_parent)
+			return to_parent.error();
+		if (!to_parent->is_dir())
+			return err(ENOTDIR, "path \"" + r->to + "\"", "a directory as parent");
+		auto plan = plan_rename(parent->ino, name, to_parent->ino, to_name, r->flags);
+		if (!plan)
+			return plan.error();
+		do_rename(*plan);
+		return {};
+	}
 	if (it == p.kids.end())
 		return err(ENOENT, "path \"" + *path + "\"", "an existing file or directory to delete");
 	Ino victim = it->second;
 	Node &v = *node(victim);
+	if (!std::holds_alternative<DeleteRecordEntry>(entry.record))
+		return err(EINVAL, "log entry", "a known record");
 	if (v.dir && !v.kids.empty())
 		return err(ENOTEMPTY, "path \"" + *path + "\"", "an empty directory to delete");
 	alloc_.release(v.fmap);
@@ -374,12 +438,15 @@ Result<Ino> FileSystem::insert_node(Ino parent, std::string_view name, NewNode n
 	n->parent = parent;
 	n->name = std::string(name);
 	n->dir = nn.dir;
+	n->link = nn.link;
+	n->target = std::move(nn.target);
 	n->mode = nn.mode;
 	n->uid = nn.uid;
 	n->gid = nn.gid;
 	n->size = nn.size;
 	n->time_ns = nn.time_ns;
 	n->fmap = std::move(nn.fmap);
+	n->allocated = allocated_bytes(n->fmap);
 	nodes_[*ino] = std::move(n);
 	Node &p = *node(parent);
 	p.kids.emplace(std::string(name), *ino);
@@ -395,6 +462,8 @@ Result<const FileSystem::Node *> FileSystem::file_node(Ino ino) const
 		return err(ENOENT, "inode " + std::to_string(ino), "an existing file");
 	if (n->dir)
 		return err(EISDIR, "inode " + std::to_string(ino), "a file", "a directory");
+	if (n->link)
+		return err(EINVAL, "inode " + std::to_string(ino), "a regular file", "a symbolic link");
 	return n;
 }
 
@@ -422,11 +491,11 @@ Attr FileSystem::attr_locked(Ino ino) const
 	Attr a;
 	a.ino = ino;
 	a.generation = generations_[ino];
-	a.mode = (n.dir ? S_IFDIR : S_IFREG) | (n.mode & 07777);
+	a.mode = (n.dir ? S_IFDIR : n.link ? S_IFLNK : S_IFREG) | (n.mode & 07777);
 	a.uid = n.uid;
 	a.gid = n.gid;
-	a.size = n.dir ? 0 : n.size;
-	a.allocated = n.dir ? 0 : allocated_bytes(n.fmap);
+	a.size = n.dir ? 0 : n.link ? n.target.size() : n.size;
+	a.allocated = n.allocated;
 	a.time_ns = std::max<uint64_t>(n.time_ns, n.written_ns);
 	if (n.dir)
 		a.nlink = 2 + n.subdirs;
@@ -595,6 +664,10 @@ std::vector<LogRecord> FileSystem::checkpoint_locked() const
 							       .uid = n.uid, .gid = n.gid,
 							       .time_ns = n.time_ns});
 				todo.push_back(it->second);
+			} else if (n.link) {
+				out.push_back(SymlinkRecordEntry{.path = std::move(path), .target = n.target,
+								 .uid = n.uid, .gid = n.gid,
+								 .time_ns = n.time_ns});
 			} else {
 				out.push_back(FileRecordEntry{.path = std::move(path), .mode = n.mode,
 							      .uid = n.uid, .gid = n.gid, .flags = 0,
@@ -745,6 +818,7 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	n->size = size;
 	n->time_ns = rec.time_ns;
 	n->fmap = std::move(*fmap);
+	n->allocated = allocated_bytes(n->fmap);
 	notify(ChangeKind::Allocated, ino, false, n->fmap);
 	return attr_locked(ino);
 }
@@ -841,10 +915,309 @@ Result<void> FileSystem::rmdir(Ino parent, std::string_view name)
 	return remove(parent, name, true);
 }
 
-Result<void> FileSystem::rename(Ino, std::string_view name, Ino, std::string_view)
+Result<FileSystem::RenamePlan> FileSystem::plan_rename(Ino parent, std::string_view name,
+							 Ino new_parent, std::string_view new_name,
+							 uint32_t flags) const
 {
-	return err(ENOTSUP, "rename of \"" + std::string(name.substr(0, 200)) + "\"",
-		   "an operation the media format has (it has create, mkdir and delete)");
+	if (auto ok = check_name(new_name); !ok)
+		return ok.error();
+	auto src = child(parent, name);
+	if (!src)
+		return src.error();
+	const Node *np = node(new_parent);
+	if (!np)
+		return err(ENOENT, "inode " + std::to_string(new_parent), "an existing directory");
+	if (!np->dir)
+		return err(ENOTDIR, "\"" + path_locked(new_parent) + "\"", "a directory to move into",
+			   "a file");
+	if (np->orphan)
+		return err(ENOENT, "inode " + std::to_string(new_parent), "a directory with a name",
+			   "a removed directory");
+	RenamePlan plan{.src = *src, .new_parent = new_parent, .new_name = std::string(new_name),
+			.exchange = (flags & kRenameExchange) != 0};
+	const Node &sn = *node(*src);
+	// A directory cannot move under itself: walk up from the new parent.
+	std::vector<Ino> chain;
+	for (Ino i = new_parent; ; i = node(i)->parent) {
+		chain.push_back(i);
+		if (i == kRootIno)
+			break;
+	}
+	const std::string from = path_locked(*src);
+	if (sn.dir && is_descendant(chain, *src))
+		return err(EINVAL, "rename of \"" + from + "\"", "a new place outside itself",
+			   "\"" + path_locked(new_parent) + "\", inside it");
+	auto it = np->kids.find(new_name);
+	if (it != np->kids.end()) {
+		plan.victim = it->second;
+		if (plan.victim == *src)
+			return plan; // the same entry: nothing to do
+		if (flags & kRenameNoReplace)
+			return err(EEXIST, "\"" + path_locked(plan.victim) + "\"",
+				   "a name not in use (RENAME_NOREPLACE)", "an existing entry");
+		const Node &vn = *node(plan.victim);
+		if (plan.exchange) {
+			if (vn.dir && is_descendant(chain, plan.victim))
+				return err(EINVAL, "rename of \"" + from + "\"", "no directory under the other");
+			std::vector<Ino> up;
+			for (Ino i = parent; ; i = node(i)->parent) {
+				up.push_back(i);
+				if (i == kRootIno)
+					break;
+			}
+			if (vn.dir && is_descendant(up, plan.victim))
+				return err(EINVAL, "rename of \"" + from + "\"", "no directory under the other");
+			return plan;
+		}
+		const std::string to = path_locked(plan.victim);
+		if (sn.dir && !vn.dir)
+			return err(ENOTDIR, "rename of \"" + from + "\" over \"" + to + "\"",
+				   "a directory as target", "a file");
+		if (!sn.dir && vn.dir)
+			return err(EISDIR, "rename of \"" + from + "\" over \"" + to + "\"",
+				   "a file as target", "a directory");
+		if (vn.dir && !vn.kids.empty())
+			return err(ENOTEMPTY, "rename over \"" + to + "\"", "an empty directory",
+				   std::to_string(vn.kids.size()) + " entries");
+	} else if (plan.exchange) {
+		return err(ENOENT, "rename exchange with \"" + std::string(new_name) + "\"",
+			   "an existing entry to exchange with");
+	}
+	return plan;
+}
+
+void FileSystem::do_rename(const RenamePlan &plan)
+{
+	if (plan.victim == plan.src)
+		return;
+	Node &sn = *node(plan.src);
+	Node &old_parent = *node(sn.parent);
+	Node &np = *node(plan.new_parent);
+	const std::string old_name = sn.name;
+	if (plan.exchange) {
+		Node &vn = *node(plan.victim);
+		const Ino vparent = vn.parent;
+		const std::string vname = vn.name;
+		old_parent.kids[old_name] = plan.victim;
+		np.kids[vname] = plan.src;
+		if (sn.dir != vn.dir) {
+			old_parent.subdirs += vn.dir ? 1 : -1;
+			np.subdirs += sn.dir ? 1 : -1;
+		}
+		vn.parent = sn.parent;
+		vn.name = old_name;
+		sn.parent = vparent;
+		sn.name = vname;
+		return;
+	}
+	old_parent.kids.erase(old_parent.kids.find(old_name));
+	old_parent.subdirs -= sn.dir ? 1 : 0;
+	if (plan.victim) {
+		Node &vn = *node(plan.victim);
+		np.kids.erase(np.kids.find(plan.new_name));
+		np.subdirs -= vn.dir ? 1 : 0;
+		if (vn.nlookup > 0)
+			vn.orphan = true; // open or mapped: freed at the last forget()
+		else
+			release_node(plan.victim);
+	}
+	np.kids.emplace(plan.new_name, plan.src);
+	np.subdirs += sn.dir ? 1 : 0;
+	sn.parent = plan.new_parent;
+	sn.name = plan.new_name;
+}
+
+Result<void> FileSystem::rename(Ino parent, std::string_view name, Ino new_parent,
+				std::string_view new_name, uint32_t flags)
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	if (flags & ~(kRenameNoReplace | kRenameExchange) ||
+	    (flags & kRenameNoReplace && flags & kRenameExchange))
+		return err(EINVAL, "rename flags", "none, RENAME_NOREPLACE or RENAME_EXCHANGE",
+			   std::to_string(flags));
+	auto plan = plan_rename(parent, name, new_parent, new_name, flags);
+	if (!plan)
+		return plan.error();
+	if (plan->victim == plan->src)
+		return {};
+	const std::string from = path_locked(plan->src);
+	std::string to = path_locked(new_parent);
+	to = to.empty() ? std::string(new_name) : to + "/" + std::string(new_name);
+	if (auto ok = check_path(to); !ok)
+		return ok.error();
+	// Every path under a moved directory must still fit the log's limit.
+	if (node(plan->src)->dir && !plan->exchange) {
+		size_t deepest = 0;
+		std::vector<std::pair<Ino, size_t>> todo{{plan->src, 0}};
+		while (!todo.empty()) {
+			auto [d, depth] = todo.back();
+			todo.pop_back();
+			deepest = std::max(deepest, depth);
+			for (const auto &[kname, kid] : node(d)->kids)
+				todo.push_back({kid, depth + 1 + kname.size()});
+		}
+		if (to.size() + deepest > kMaxPathBytes)
+			return err(ENAMETOOLONG, "rename of \"" + from + "\" to \"" + to + "\"",
+				   "paths of at most " + std::to_string(kMaxPathBytes) + " bytes under it",
+				   std::to_string(to.size() + deepest) + " bytes");
+	}
+	RenameRecordEntry rec{.path = from, .to = to, .flags = flags & kRenameExchange,
+			      .time_ns = now_ns()};
+	if (auto e = log_append(rec, plan->victim ? LogUse::Delete : use_for(node(plan->src)->uid)); !e)
+		return e.error();
+	do_rename(*plan);
+	return {};
+}
+
+Result<Attr> FileSystem::set_attr(Ino ino, std::optional<uint32_t> mode, std::optional<uint32_t> uid,
+				  std::optional<uint32_t> gid)
+{
+	std::unique_lock lock(mu_);
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	if (ino == kRootIno)
+		return err(EPERM, "the root directory", "a file or directory with a log entry",
+			   "the root, whose mode and owner mkfs fixed");
+	if (auto ok = check_linked(ino); !ok)
+		return ok.error();
+	if (mode && *mode & ~uint32_t{07777})
+		return err(EINVAL, "mode", "permission bits (07777 at most)", std::to_string(*mode));
+	AttrRecordEntry rec{.path = path_locked(ino), .mode = n->link ? 0777 : mode.value_or(n->mode),
+			    .uid = uid.value_or(n->uid), .gid = gid.value_or(n->gid)};
+	if (rec.mode == n->mode && rec.uid == n->uid && rec.gid == n->gid)
+		return attr_locked(ino);
+	if (auto e = log_append(rec, use_for(n->uid)); !e)
+		return e.error();
+	n->mode = rec.mode;
+	n->uid = rec.uid;
+	n->gid = rec.gid;
+	return attr_locked(ino);
+}
+
+Result<Attr> FileSystem::symlink(Ino parent, std::string_view name, std::string_view target,
+				 uint32_t uid, uint32_t gid)
+{
+	std::unique_lock lock(mu_);
+	auto new_path = new_entry_path_locked(parent, name);
+	if (!new_path)
+		return new_path.error();
+	SymlinkRecordEntry rec{.path = *new_path, .target = std::string(target), .uid = uid,
+			       .gid = gid, .time_ns = now_ns()};
+	if (auto e = log_append(rec, use_for(uid)); !e)
+		return e.error();
+	auto ino = insert_node(parent, name, {.link = true, .target = rec.target, .mode = 0777,
+					      .uid = uid, .gid = gid, .time_ns = rec.time_ns});
+	if (!ino)
+		return ino.error();
+	if (opts_.count_lookups)
+		node(*ino)->nlookup++;
+	return attr_locked(*ino);
+}
+
+Result<std::string> FileSystem::readlink(Ino ino) const
+{
+	std::shared_lock lock(mu_);
+	const Node *n = node(ino);
+	if (!n)
+		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
+	if (!n->link)
+		return err(EINVAL, "\"" + path_locked(ino) + "\"", "a symbolic link",
+			   n->dir ? "a directory" : "a regular file");
+	return n->target;
+}
+
+Result<Attr> FileSystem::resize_locked(Ino ino, uint64_t size, uint64_t keep)
+{
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	if (auto ok = check_linked(ino); !ok)
+		return ok.error();
+	Node *n = *found;
+	const std::string path = path_locked(ino);
+	if (!n->fmap.is_simple()) {
+		if (size == n->size && keep <= n->allocated)
+			return attr_locked(ino);
+		return err(EINVAL, "\"" + path + "\"", "a file with simple extents",
+			   "a striped file (it keeps the size and space it was created with)");
+	}
+	keep = std::max(keep, size);
+	Fmap next;
+	SimpleExtents freed;
+	const uint64_t have_units = n->allocated / kUnit;
+	const uint64_t want_units = (keep + kUnit - 1) / kUnit;
+	if (want_units > have_units) {
+		if (n->uid != 0 && alloc_.free_units() < want_units - have_units + reserved_units())
+			return err(ENOSPC, "device " + dev_->path(),
+				   "space outside the " + format_size(reserved_units() * kUnit) +
+					   " reserved for files owned by root",
+				   format_size(alloc_.free_units() * kUnit) + " free, " +
+					   format_size((want_units - have_units) * kUnit) + " needed");
+		auto grown = alloc_.grow(n->fmap, keep, opts_.max_extents);
+		if (!grown) {
+			Error e = grown.error();
+			e.field = "growing \"" + path + "\" to " + format_size(keep) + ": " + e.field;
+			return e;
+		}
+		next = std::move(*grown);
+	} else if (want_units < have_units) {
+		next = alloc_.shrink(n->fmap, keep, size, &freed);
+	} else {
+		next = n->fmap;
+	}
+	next.file_size = size;
+	if (next.is_simple() && next.simple().empty())
+		next.file_size = 0;
+	ResizeRecordEntry rec{.path = path, .size = size, .time_ns = now_ns(), .fmap = next};
+	// An empty file with no space is logged as such.
+	if (next.is_simple() && next.simple().empty() && size != 0)
+		return err(EINVAL, "\"" + path + "\"", "space for a non-empty file");
+	if (auto e = log_append(rec, want_units > have_units ? use_for(n->uid) : LogUse::Delete); !e) {
+		// Undo the allocator's side: what was added goes, what was freed comes back.
+		if (want_units > have_units) {
+			alloc_.release(next);
+			(void)alloc_.mark_used(n->fmap);
+		} else if (!freed.empty()) {
+			Fmap back;
+			back.extents = freed;
+			(void)alloc_.mark_used(back);
+		}
+		return e.error();
+	}
+	n->size = size;
+	n->time_ns = rec.time_ns;
+	n->written_ns = 0;
+	n->fmap = std::move(next);
+	n->allocated = allocated_bytes(n->fmap);
+	notify(ChangeKind::Resized, ino, false, n->fmap);
+	return attr_locked(ino);
+}
+
+Result<Attr> FileSystem::resize(Ino ino, uint64_t size)
+{
+	std::unique_lock lock(mu_);
+	return resize_locked(ino, size, size);
+}
+
+Result<Attr> FileSystem::fallocate(Ino ino, uint64_t off, uint64_t len, bool keep_size)
+{
+	std::unique_lock lock(mu_);
+	if (len == 0 || off > UINT64_MAX - len)
+		return err(EINVAL, "fallocate range", "a non-empty range", hex(off) + "+" + hex(len));
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	const Node *n = *found;
+	const uint64_t end = off + len;
+	const uint64_t size = keep_size ? n->size : std::max(n->size, end);
+	return resize_locked(ino, size, std::max(n->allocated, end));
 }
 
 Result<size_t> FileSystem::read(Ino ino, uint64_t off, std::span<uint8_t> buf) const
@@ -881,11 +1254,34 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 	const Node *n = *found;
 	if (buf.empty())
 		return size_t{0};
-	if (off > n->size || buf.size() > n->size - off)
-		return err(EFBIG, "write to \"" + path_locked(ino) + "\"",
-			   "inside the file's " + format_size(n->size) +
-				   " (files are preallocated and never grow)",
+	if (off > UINT64_MAX - buf.size())
+		return err(EFBIG, "write to \"" + path_locked(ino) + "\"", "an end below 2^64",
 			   hex(off) + "+" + hex(buf.size()));
+	if (off + buf.size() > n->size) {
+		// Past EOF: the file grows (a RESIZE entry) under the exclusive lock,
+		// then the write goes on under the shared one.
+		lock.unlock();
+		{
+			std::unique_lock wlock(mu_);
+			auto cur = file_node(ino);
+			if (!cur)
+				return cur.error();
+			if (off + buf.size() > (*cur)->size) {
+				auto grown = resize_locked(ino, off + buf.size(),
+							   std::max((*cur)->allocated, off + buf.size()));
+				if (!grown)
+					return grown.error();
+			}
+		}
+		lock.lock();
+		found = file_node(ino);
+		if (!found)
+			return found.error();
+		n = *found;
+		if (off + buf.size() > n->size)
+			return err(EAGAIN, "write to \"" + path_locked(ino) + "\"",
+				   "a size that stays grown", "shrunk meanwhile");
+	}
 	const uint64_t sizes[1] = {sb_.device_size};
 	uint64_t done = 0;
 	while (done < buf.size()) {
@@ -927,7 +1323,7 @@ std::vector<std::pair<Ino, Fmap>> FileSystem::files() const
 	std::shared_lock lock(mu_);
 	std::vector<std::pair<Ino, Fmap>> out;
 	for (Ino i = 1; i < nodes_.size(); i++)
-		if (nodes_[i] && !nodes_[i]->dir)
+		if (nodes_[i] && !nodes_[i]->dir && !nodes_[i]->link)
 			out.emplace_back(i, nodes_[i]->fmap);
 	return out;
 }
@@ -935,6 +1331,12 @@ std::vector<std::pair<Ino, Fmap>> FileSystem::files() const
 std::vector<daxfmap::Device> FileSystem::devices() const
 {
 	return {daxfmap::Device{.index = 0, .name = dev_->path(), .size = sb_.device_size}};
+}
+
+uint64_t FileSystem::symlink_count_locked() const
+{
+	return static_cast<uint64_t>(std::count_if(nodes_.begin(), nodes_.end(),
+						   [](const auto &n) { return n && n->link; }));
 }
 
 Ino FileSystem::max_ino() const

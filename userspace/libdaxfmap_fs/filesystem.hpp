@@ -34,11 +34,11 @@ inline constexpr Ino kRootIno = 1;
 struct Attr {
 	Ino ino = 0;
 	uint64_t generation = 0;
-	uint32_t mode = 0;      // S_IFDIR or S_IFREG | permission bits
+	uint32_t mode = 0;      // S_IFDIR, S_IFREG or S_IFLNK | permission bits
 	uint32_t uid = 0;
 	uint32_t gid = 0;
 	uint32_t nlink = 1;
-	uint64_t size = 0;      // files: bytes; dirs: 0
+	uint64_t size = 0;      // files: bytes; dirs: 0; symbolic links: the target's length
 	uint64_t allocated = 0; // bytes of device space the fmap names
 	uint64_t time_ns = 0;   // when created (or last filled), CLOCK_REALTIME
 	bool is_dir() const;
@@ -111,7 +111,12 @@ enum class ChangeKind {
 	Created,   // a new file or directory (fmap: the file's, empty for a dir or empty file)
 	Allocated, // an empty file got its space (fmap: the new one)
 	Deleted,   // a file or directory is gone; its number may be reused
+	Resized,   // a file's size or space changed (fmap: the whole new one)
 };
+
+// rename() flags, the values of renameat2(2)'s.
+inline constexpr uint32_t kRenameNoReplace = 1;
+// kRenameExchange (media_format.hpp) is RENAME_EXCHANGE, 2.
 
 struct ChangeEvent {
 	ChangeKind kind;
@@ -183,16 +188,43 @@ public:
 	Result<void> unlink(Ino parent, std::string_view name);
 	// Removes an empty directory (ENOTEMPTY, ENOTDIR).
 	Result<void> rmdir(Ino parent, std::string_view name);
-	// Not supported by the media format (ENOTSUP).
+	// Moves `name` of `parent` to `new_name` of `new_parent` (one RENAME
+	// entry).  An existing target is replaced as POSIX says (a file by a
+	// file or link, an empty directory by a directory; EISDIR, ENOTDIR,
+	// ENOTEMPTY otherwise) and freed, or kept as an orphan while referenced;
+	// kRenameNoReplace refuses it (EEXIST); kRenameExchange swaps the two
+	// (ENOENT without a target).  EINVAL for a directory moved under itself
+	// or unknown flags; ENAMETOOLONG if a path under the moved entry would
+	// exceed the log's limit.  Renaming an entry onto itself does nothing.
 	Result<void> rename(Ino parent, std::string_view name, Ino new_parent,
-			    std::string_view new_name);
+			    std::string_view new_name, uint32_t flags = 0);
+	// chmod / chown: the given fields change (one ATTR entry); who may
+	// change what is the caller's decision (POSIX: the daemon checks it).
+	// EPERM for the root directory, EINVAL for mode bits past 07777.
+	Result<Attr> set_attr(Ino ino, std::optional<uint32_t> mode, std::optional<uint32_t> uid,
+			      std::optional<uint32_t> gid);
+	// A symbolic link to `target` (1..4095 bytes, kept as given).
+	Result<Attr> symlink(Ino parent, std::string_view name, std::string_view target,
+			     uint32_t uid, uint32_t gid);
+	// EINVAL for anything but a symbolic link.
+	Result<std::string> readlink(Ino ino) const;
+	// truncate: growing adds 2 MiB units (in place after the last extent
+	// where free, else wherever), shrinking frees the units past the new
+	// size.  One RESIZE entry.  EINVAL for a striped file (it keeps its
+	// layout), ENOSPC (nothing changed).  The caller makes sure nobody maps
+	// freed units any more (the daemon: plain FUSE only).
+	Result<Attr> resize(Ino ino, uint64_t size);
+	// fallocate mode 0 (the size grows to off + len if smaller) or
+	// keep_size (FALLOC_FL_KEEP_SIZE): space for [0, off + len).
+	Result<Attr> fallocate(Ino ino, uint64_t off, uint64_t len, bool keep_size);
 
 	// Copies file bytes [off, off + buf.size()) clipped at EOF; returns the
 	// count (0 at or past EOF).  EISDIR, ENOENT, EIO if the fmap does not
 	// resolve.
 	Result<size_t> read(Ino ino, uint64_t off, std::span<uint8_t> buf) const;
-	// Writes inside the file only: files never grow, so a write that would
-	// end past EOF is EFBIG (nothing written).  EROFS when read-only.
+	// Writes [off, off + buf.size()); a write that ends past EOF grows the
+	// file first as resize() does (ENOSPC: nothing written).  EROFS when
+	// read-only.
 	Result<size_t> write(Ino ino, uint64_t off, std::span<const uint8_t> buf);
 	// Flushes the file's device ranges (msync; nothing for devdax).
 	Result<void> fsync(Ino ino) const;
@@ -226,17 +258,6 @@ private:
 		   const MountOptions &opts);
 	friend Result<FsckReport> fsck(const Device &dev);
 
-// What repair_log() did.
-struct LogRepair {
-	uint64_t zeroed_bytes = 0;  // past the committed end: a torn tail or stray bytes
-	bool cleared_writer = false; // a writer mark left by a mount that did not unmount
-};
-// fsck --repair, on an unmounted device (EBUSY if this host has it mounted):
-// zeroes what lies past the committed end of the live log half and clears a
-// stale writer mark.  Never touches a committed entry: with a damaged
-// commit word or committed entry it refuses (EROFS) and changes nothing.
-Result<LogRepair> repair_log(Device &dev);
-
 	Result<void> apply(const LogEntry &entry);
 	// Who an append is for: how much of the log's reserve it may use.
 	enum class LogUse { Delete, Root, User };
@@ -255,12 +276,28 @@ Result<LogRepair> repair_log(Device &dev);
 	// `parent`, which must not have that name yet; returns its inode.
 	struct NewNode {
 		bool dir = false;
+		bool link = false;
+		std::string target;
 		uint32_t mode = 0, uid = 0, gid = 0;
 		uint64_t size = 0, time_ns = 0;
 		Fmap fmap;
 	};
 	Result<Ino> insert_node(Ino parent, std::string_view name, NewNode nn);
 	void free_ino(Ino ino);
+	// What a rename will do, checked against the namespace (live and replay).
+	struct RenamePlan {
+		Ino src = 0;
+		Ino new_parent = 0;
+		std::string new_name;
+		bool exchange = false;
+		Ino victim = 0; // what new_name names now (0: nothing)
+	};
+	Result<RenamePlan> plan_rename(Ino parent, std::string_view name, Ino new_parent,
+				       std::string_view new_name, uint32_t flags) const;
+	void do_rename(const RenamePlan &plan);
+	uint64_t symlink_count_locked() const;
+	// Under mu_: the new size and the space kept or grown to (>= size).
+	Result<Attr> resize_locked(Ino ino, uint64_t size, uint64_t keep);
 	const Node *node(Ino ino) const;
 	Node *node(Ino ino);
 	// ino's node if it is a regular file; else ENOENT or EISDIR naming it.
@@ -305,6 +342,7 @@ struct FsckReport {
 	uint64_t entries = 0;       // good log entries
 	uint64_t files = 0;         // after replay
 	uint64_t dirs = 0;          // root included
+	uint64_t symlinks = 0;
 	uint64_t used_units = 0;    // named by fmaps
 	uint64_t free_units = 0;
 	uint64_t total_units = 0;

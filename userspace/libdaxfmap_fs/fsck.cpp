@@ -98,7 +98,8 @@ Result<FsckReport> fsck(const Device &dev)
 			rep.problems.push_back(std::move(e));
 		}
 	}
-	rep.dirs = fs.inodes_ - rep.files;
+	rep.symlinks = fs.symlink_count_locked();
+	rep.dirs = fs.inodes_ - rep.files - rep.symlinks;
 	for (const auto &rec : fs.checkpoint_locked())
 		if (auto bytes = encode_entry(rec, 1); bytes)
 			rep.log_live_bytes += bytes->size();

@@ -93,6 +93,10 @@ enum class EntryType : uint16_t {
 	Mkdir = 2,  // LogMkdirPayload
 	Delete = 3, // file or (empty) directory: LogDeletePayload
 	Times = 4,  // a file's or directory's modification time: LogTimesPayload
+	Rename = 5, // move a name, replacing or exchanging with the target: LogRenamePayload
+	Attr = 6,   // permission bits and owner of an existing entry: LogAttrPayload
+	Symlink = 7, // a symbolic link: LogSymlinkPayload
+	Resize = 8, // an existing file's new size and fmap (grow, shrink, preallocate): LogResizePayload
 };
 
 struct LogEntryHeader {
@@ -153,6 +157,59 @@ struct LogTimesPayload {
 	uint64_t mtime_ns;  // CLOCK_REALTIME
 };
 static_assert(sizeof(LogTimesPayload) == 16);
+
+// RENAME payload, followed by from_len bytes of the old path and to_len bytes
+// of the new one.  flags 0: the new path, if it exists, is replaced (a file
+// by a file, an empty directory by a directory); kRenameExchange: both exist
+// and swap.  Whether the target may exist (RENAME_NOREPLACE) is decided
+// before the entry is written, so the log holds only the outcome.
+inline constexpr uint32_t kRenameExchange = 2; // the value of RENAME_EXCHANGE
+
+struct LogRenamePayload {
+	uint16_t from_len;
+	uint16_t to_len;
+	uint32_t flags;   // 0 or kRenameExchange
+	uint64_t time_ns; // CLOCK_REALTIME when logged
+};
+static_assert(sizeof(LogRenamePayload) == 16);
+
+// ATTR payload, followed by path_len bytes of path: the entry's permission
+// bits and owner from now on (chmod, chown).
+struct LogAttrPayload {
+	uint32_t mode; // permission bits (07777)
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t path_len;
+	uint16_t reserved; // zero
+};
+static_assert(sizeof(LogAttrPayload) == 16);
+
+// SYMLINK payload, followed by path_len bytes of path and target_len bytes of
+// target (1..kMaxSymlinkBytes, no NUL; stored as given, never resolved).
+inline constexpr size_t kMaxSymlinkBytes = 4095;
+
+struct LogSymlinkPayload {
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t path_len;
+	uint16_t target_len;
+	uint32_t reserved; // zero
+	uint64_t time_ns;  // CLOCK_REALTIME when logged
+};
+static_assert(sizeof(LogSymlinkPayload) == 24);
+
+// RESIZE payload, followed by path_len bytes of path and fmap_len bytes of
+// the file's whole new fmap (as in FILE; fmap_len == 0 only for size 0 with
+// no space).  The fmap may name more space than the size (preallocation);
+// units the old fmap named and the new one does not are free after it.
+struct LogResizePayload {
+	uint64_t size;     // the file size in bytes from now on
+	uint64_t time_ns;  // CLOCK_REALTIME when logged (the file's mtime)
+	uint32_t fmap_len;
+	uint16_t path_len;
+	uint16_t reserved; // zero
+};
+static_assert(sizeof(LogResizePayload) == 24);
 
 // The superblock's CRC as it should be (crc32c field taken as zero).
 uint32_t superblock_crc(const Superblock &sb);

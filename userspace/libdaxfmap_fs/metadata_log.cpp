@@ -45,6 +45,10 @@ std::string_view type_name(uint16_t t)
 	case EntryType::Mkdir: return "MKDIR";
 	case EntryType::Delete: return "DELETE";
 	case EntryType::Times: return "TIMES";
+	case EntryType::Rename: return "RENAME";
+	case EntryType::Attr: return "ATTR";
+	case EntryType::Symlink: return "SYMLINK";
+	case EntryType::Resize: return "RESIZE";
 	}
 	return "unknown";
 }
@@ -89,6 +93,69 @@ void warn_nonzero(LogEntry &e, std::string_view field, uint64_t v)
 {
 	if (v != 0)
 		e.warnings.push_back(std::string(field) + " is " + hex(v) + ", the format says 0");
+}
+
+// FILE and RESIZE carry a file's whole fmap: extended-profile valid, its
+// file_size the record's size; none only for an empty file.
+Result<Bytes> encode_file_fmap(const Fmap &fmap, uint64_t size)
+{
+	if (fmap.is_simple() && fmap.simple().empty()) {
+		if (size != 0)
+			return Error{.errnum = EINVAL, .field = "fmap",
+				     .expected = "extents covering " + hex(size), .found = "none"};
+		return Bytes{};
+	}
+	if (fmap.file_size != size)
+		return Error{.errnum = EINVAL, .field = "fmap.file_size",
+			     .expected = "the file size " + hex(size), .found = hex(fmap.file_size)};
+	if (auto ok = check(fmap, limits_for(Profile::Extended)); !ok)
+		return ok.error();
+	return encode_fmap(fmap);
+}
+
+// The fmap at the end of a FILE or RESIZE payload (`type` names which).
+Result<Fmap> decode_file_fmap(std::span<const uint8_t> bytes, uint64_t size, std::string_view type)
+{
+	const std::string t(type);
+	if (bytes.empty()) {
+		if (size != 0)
+			return bad_entry(t + ".fmap", "extents for " + hex(size), "none");
+		Fmap empty;
+		empty.extents = SimpleExtents{};
+		return empty;
+	}
+	auto d = decode_and_validate(bytes, limits_for(Profile::Extended));
+	if (!d) {
+		Error err = d.error();
+		err.field = t + ".fmap." + err.field;
+		return err;
+	}
+	if (d->consumed != bytes.size())
+		return bad_entry(t + ".fmap", std::to_string(bytes.size()) + " bytes",
+				 std::to_string(d->consumed));
+	if (d->fmap.file_size != size)
+		return bad_entry(t + ".fmap.file_size", hex(size), hex(d->fmap.file_size));
+	return std::move(d->fmap);
+}
+
+Result<void> check_rename_flags(uint32_t flags)
+{
+	if (flags != 0 && flags != kRenameExchange)
+		return Error{.errnum = EINVAL, .field = "RENAME.flags",
+			     .expected = "0 (replace) or " + std::to_string(kRenameExchange) + " (exchange)",
+			     .found = std::to_string(flags)};
+	return {};
+}
+
+Result<void> check_symlink_target(std::string_view target)
+{
+	if (target.empty() || target.size() > kMaxSymlinkBytes || target.find('\0') != target.npos)
+		return Error{.errnum = target.size() > kMaxSymlinkBytes ? ENAMETOOLONG : EINVAL,
+			     .field = "symlink target",
+			     .expected = "1 to " + std::to_string(kMaxSymlinkBytes) + " bytes without NUL",
+			     .found = std::to_string(target.size()) + " bytes" +
+				      (target.find('\0') != target.npos ? " with a NUL" : "")};
+	return {};
 }
 
 } // namespace
@@ -139,20 +206,9 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq,
 		type = EntryType::File;
 		if (auto ok = check_path(f->path); !ok)
 			return ok.error();
-		Bytes fmap;
-		bool empty = f->fmap.is_simple() && f->fmap.simple().empty();
-		if (!empty) {
-			if (f->fmap.file_size != f->size)
-				return Error{.errnum = EINVAL, .field = "fmap.file_size",
-					     .expected = "the file size " + hex(f->size),
-					     .found = hex(f->fmap.file_size)};
-			if (auto ok = check(f->fmap, limits_for(Profile::Extended)); !ok)
-				return ok.error();
-			fmap = encode_fmap(f->fmap);
-		} else if (f->size != 0) {
-			return Error{.errnum = EINVAL, .field = "fmap",
-				     .expected = "extents covering " + hex(f->size), .found = "none"};
-		}
+		auto fmap = encode_file_fmap(f->fmap, f->size);
+		if (!fmap)
+			return fmap.error();
 		if (auto ok = check_mode(f->mode); !ok)
 			return ok.error();
 		LogFilePayload p{};
@@ -163,10 +219,69 @@ Result<std::vector<uint8_t>> encode_entry(const LogRecord &record, uint64_t seq,
 		p.size = f->size;
 		p.time_ns = f->time_ns;
 		p.path_len = static_cast<uint16_t>(f->path.size());
-		p.fmap_len = static_cast<uint32_t>(fmap.size());
+		p.fmap_len = static_cast<uint32_t>(fmap->size());
 		put(payload, p);
 		payload.insert(payload.end(), f->path.begin(), f->path.end());
-		payload.insert(payload.end(), fmap.begin(), fmap.end());
+		payload.insert(payload.end(), fmap->begin(), fmap->end());
+	} else if (const auto *z = std::get_if<ResizeRecordEntry>(&record)) {
+		type = EntryType::Resize;
+		if (auto ok = check_path(z->path); !ok)
+			return ok.error();
+		auto fmap = encode_file_fmap(z->fmap, z->size);
+		if (!fmap)
+			return fmap.error();
+		LogResizePayload p{};
+		p.size = z->size;
+		p.time_ns = z->time_ns;
+		p.fmap_len = static_cast<uint32_t>(fmap->size());
+		p.path_len = static_cast<uint16_t>(z->path.size());
+		put(payload, p);
+		payload.insert(payload.end(), z->path.begin(), z->path.end());
+		payload.insert(payload.end(), fmap->begin(), fmap->end());
+	} else if (const auto *r = std::get_if<RenameRecordEntry>(&record)) {
+		type = EntryType::Rename;
+		if (auto ok = check_path(r->path); !ok)
+			return ok.error();
+		if (auto ok = check_path(r->to); !ok)
+			return ok.error();
+		if (auto ok = check_rename_flags(r->flags); !ok)
+			return ok.error();
+		LogRenamePayload p{};
+		p.from_len = static_cast<uint16_t>(r->path.size());
+		p.to_len = static_cast<uint16_t>(r->to.size());
+		p.flags = r->flags;
+		p.time_ns = r->time_ns;
+		put(payload, p);
+		payload.insert(payload.end(), r->path.begin(), r->path.end());
+		payload.insert(payload.end(), r->to.begin(), r->to.end());
+	} else if (const auto *a = std::get_if<AttrRecordEntry>(&record)) {
+		type = EntryType::Attr;
+		if (auto ok = check_path(a->path); !ok)
+			return ok.error();
+		if (auto ok = check_mode(a->mode); !ok)
+			return ok.error();
+		LogAttrPayload p{};
+		p.mode = a->mode;
+		p.uid = a->uid;
+		p.gid = a->gid;
+		p.path_len = static_cast<uint16_t>(a->path.size());
+		put(payload, p);
+		payload.insert(payload.end(), a->path.begin(), a->path.end());
+	} else if (const auto *l = std::get_if<SymlinkRecordEntry>(&record)) {
+		type = EntryType::Symlink;
+		if (auto ok = check_path(l->path); !ok)
+			return ok.error();
+		if (auto ok = check_symlink_target(l->target); !ok)
+			return ok.error();
+		LogSymlinkPayload p{};
+		p.uid = l->uid;
+		p.gid = l->gid;
+		p.path_len = static_cast<uint16_t>(l->path.size());
+		p.target_len = static_cast<uint16_t>(l->target.size());
+		p.time_ns = l->time_ns;
+		put(payload, p);
+		payload.insert(payload.end(), l->path.begin(), l->path.end());
+		payload.insert(payload.end(), l->target.begin(), l->target.end());
 	} else if (const auto *m = std::get_if<MkdirRecordEntry>(&record)) {
 		type = EntryType::Mkdir;
 		if (auto ok = check_path(m->path); !ok)
@@ -282,25 +397,84 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 		f.flags = p.flags;
 		f.size = p.size;
 		f.time_ns = p.time_ns;
-		if (p.fmap_len == 0) {
-			if (p.size != 0)
-				return bad_entry("FILE.fmap", "extents for " + hex(p.size), "none");
-			f.fmap.extents = SimpleExtents{};
-		} else {
-			auto d = decode_and_validate(payload.subspan(at), limits_for(Profile::Extended));
-			if (!d) {
-				Error err = d.error();
-				err.field = "FILE.fmap." + err.field;
-				return err;
-			}
-			if (d->consumed != p.fmap_len)
-				return bad_entry("FILE.fmap", std::to_string(p.fmap_len) + " bytes",
-						 std::to_string(d->consumed));
-			if (d->fmap.file_size != p.size)
-				return bad_entry("FILE.fmap.file_size", hex(p.size), hex(d->fmap.file_size));
-			f.fmap = std::move(d->fmap);
-		}
+		auto fmap = decode_file_fmap(payload.subspan(at), p.size, tn);
+		if (!fmap)
+			return fmap.error();
+		f.fmap = std::move(*fmap);
 		e.record = std::move(f);
+		break;
+	}
+	case EntryType::Resize: {
+		if (payload.size() < sizeof(LogResizePayload))
+			return bad_entry("RESIZE payload", std::to_string(sizeof(LogResizePayload)) + " bytes",
+					 std::to_string(payload.size()));
+		auto p = get<LogResizePayload>(payload, 0);
+		auto path = take_path(payload, sizeof(p), p.path_len, tn, true);
+		if (!path)
+			return path.error();
+		size_t at = sizeof(p) + p.path_len;
+		if (uint64_t{p.fmap_len} != payload.size() - at)
+			return bad_entry("RESIZE.fmap_len", std::to_string(payload.size() - at),
+					 std::to_string(p.fmap_len));
+		warn_nonzero(e, "RESIZE.reserved", p.reserved);
+		auto fmap = decode_file_fmap(payload.subspan(at), p.size, tn);
+		if (!fmap)
+			return fmap.error();
+		e.record = ResizeRecordEntry{.path = std::move(*path), .size = p.size,
+					     .time_ns = p.time_ns, .fmap = std::move(*fmap)};
+		break;
+	}
+	case EntryType::Rename: {
+		if (payload.size() < sizeof(LogRenamePayload))
+			return bad_entry("RENAME payload", std::to_string(sizeof(LogRenamePayload)) + " bytes",
+					 std::to_string(payload.size()));
+		auto p = get<LogRenamePayload>(payload, 0);
+		auto from = take_path(payload, sizeof(p), p.from_len, tn, true);
+		if (!from)
+			return from.error();
+		auto to = take_path(payload, sizeof(p) + p.from_len, p.to_len, tn);
+		if (!to)
+			return to.error();
+		if (auto ok = check_rename_flags(p.flags); !ok)
+			return bad_entry("RENAME.flags", ok.error().expected, ok.error().found);
+		e.record = RenameRecordEntry{.path = std::move(*from), .to = std::move(*to),
+					     .flags = p.flags, .time_ns = p.time_ns};
+		break;
+	}
+	case EntryType::Attr: {
+		if (payload.size() < sizeof(LogAttrPayload))
+			return bad_entry("ATTR payload", std::to_string(sizeof(LogAttrPayload)) + " bytes",
+					 std::to_string(payload.size()));
+		auto p = get<LogAttrPayload>(payload, 0);
+		auto path = take_path(payload, sizeof(p), p.path_len, tn);
+		if (!path)
+			return path.error();
+		if (auto ok = check_mode(p.mode); !ok)
+			return bad_entry("ATTR.mode", ok.error().expected, ok.error().found);
+		warn_nonzero(e, "ATTR.reserved", p.reserved);
+		e.record = AttrRecordEntry{.path = std::move(*path), .mode = p.mode, .uid = p.uid,
+					   .gid = p.gid};
+		break;
+	}
+	case EntryType::Symlink: {
+		if (payload.size() < sizeof(LogSymlinkPayload))
+			return bad_entry("SYMLINK payload",
+					 std::to_string(sizeof(LogSymlinkPayload)) + " bytes",
+					 std::to_string(payload.size()));
+		auto p = get<LogSymlinkPayload>(payload, 0);
+		auto path = take_path(payload, sizeof(p), p.path_len, tn, true);
+		if (!path)
+			return path.error();
+		const size_t at = sizeof(p) + p.path_len;
+		if (uint64_t{p.target_len} != payload.size() - at)
+			return bad_entry("SYMLINK.target_len", std::to_string(payload.size() - at),
+					 std::to_string(p.target_len));
+		std::string target(reinterpret_cast<const char *>(payload.data() + at), p.target_len);
+		if (auto ok = check_symlink_target(target); !ok)
+			return bad_entry("SYMLINK.target", ok.error().expected, ok.error().found);
+		warn_nonzero(e, "SYMLINK.reserved", p.reserved);
+		e.record = SymlinkRecordEntry{.path = std::move(*path), .target = std::move(target),
+					      .uid = p.uid, .gid = p.gid, .time_ns = p.time_ns};
 		break;
 	}
 	case EntryType::Mkdir: {
@@ -346,7 +520,9 @@ Result<LogEntry> decode_entry(std::span<const uint8_t> bytes)
 		break;
 	}
 	default:
-		return bad_entry("type", "FILE (1), MKDIR (2), DELETE (3) or TIMES (4)",
+		return bad_entry("type",
+				 "FILE (1), MKDIR (2), DELETE (3), TIMES (4), RENAME (5), ATTR (6), "
+				 "SYMLINK (7) or RESIZE (8)",
 				 std::to_string(h.type));
 	}
 	return e;

@@ -58,9 +58,52 @@ struct TimesRecordEntry {
 	bool operator==(const TimesRecordEntry &) const = default;
 };
 
-using LogRecord = std::variant<FileRecordEntry, MkdirRecordEntry, DeleteRecordEntry, TimesRecordEntry>;
+// `path` moves to `to`: replacing what `to` names (flags 0) or exchanging
+// with it (kRenameExchange).
+struct RenameRecordEntry {
+	std::string path;
+	std::string to;
+	uint32_t flags = 0;
+	uint64_t time_ns = 0;
 
-// The path a record is about.
+	bool operator==(const RenameRecordEntry &) const = default;
+};
+
+// New permission bits and owner for an existing entry.
+struct AttrRecordEntry {
+	std::string path;
+	uint32_t mode = 0;
+	uint32_t uid = 0;
+	uint32_t gid = 0;
+
+	bool operator==(const AttrRecordEntry &) const = default;
+};
+
+struct SymlinkRecordEntry {
+	std::string path;
+	std::string target;
+	uint32_t uid = 0;
+	uint32_t gid = 0;
+	uint64_t time_ns = 0;
+
+	bool operator==(const SymlinkRecordEntry &) const = default;
+};
+
+// An existing file's new size and whole fmap.
+struct ResizeRecordEntry {
+	std::string path;
+	uint64_t size = 0;
+	uint64_t time_ns = 0;
+	Fmap fmap; // empty SimpleExtents when the file has no space
+
+	bool operator==(const ResizeRecordEntry &) const = default;
+};
+
+using LogRecord = std::variant<FileRecordEntry, MkdirRecordEntry, DeleteRecordEntry, TimesRecordEntry,
+			       RenameRecordEntry, AttrRecordEntry, SymlinkRecordEntry,
+			       ResizeRecordEntry>;
+
+// The path a record is about (RENAME: the old one).
 const std::string &record_path(const LogRecord &record);
 
 struct LogEntry {
