@@ -144,26 +144,30 @@ TEST_F(Daxfmapd, MmapReadsAndWritesThroughTheMount)
 	::close(fd);
 }
 
-TEST_F(Daxfmapd, WritePastEndOfFileFailsWithEfbigAndChangesNothing)
+TEST_F(Daxfmapd, WritePastEndOfFileGrowsTheFileAndTheDeviceHoldsTheBytesAtTheNewFmap)
 {
 	mkfs();
 	mount();
 	ASSERT_EQ(run({"creat", in_mnt("f"), "--size", "2M"}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("g"), "--size", "2M"}).code, 0); // right after f
 	int fd = ::open(in_mnt("f").c_str(), O_WRONLY);
 	ASSERT_GE(fd, 0);
 	const std::string data(4096, 'x');
-	EXPECT_EQ(::pwrite(fd, data.data(), data.size(), 2 * kMiB), -1);
-	EXPECT_EQ(errno, EFBIG);
-	// Straddling EOF: the kernel may send the part before EOF as its own
-	// request, so the write stops at EOF (a short write, as at a file size
-	// limit) or fails whole; either way nothing lands past EOF.
-	errno = 0;
-	const ssize_t n = ::pwrite(fd, data.data(), data.size(), 2 * kMiB - 100);
-	EXPECT_TRUE(n == 100 || (n == -1 && errno == EFBIG)) << n << " " << std::strerror(errno);
+	ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 2 * kMiB - 100), 4096) << std::strerror(errno);
 	::close(fd);
 	struct stat st;
 	ASSERT_EQ(::stat(in_mnt("f").c_str(), &st), 0);
-	EXPECT_EQ(st.st_size, static_cast<off_t>(2 * kMiB));
+	EXPECT_EQ(st.st_size, static_cast<off_t>(2 * kMiB - 100 + 4096));
+	EXPECT_EQ(st.st_blocks * 512, static_cast<off_t>(4 * kMiB)) << "one more 2 MiB unit";
+	const Fmap fm = fmap_of(in_mnt("f"));
+	EXPECT_EQ(fm.file_size, static_cast<uint64_t>(st.st_size));
+	EXPECT_EQ(fm.simple().size(), 2u) << "g holds the unit after f's: a second extent";
+	const std::string dev_bytes = read_from_device(fm);
+	EXPECT_EQ(dev_bytes.substr(2 * kMiB - 100), data);
+	umount();
+	mount();
+	EXPECT_EQ(fmap_of(in_mnt("f")), fm) << "the RESIZE entry replays";
+	EXPECT_EQ(slurp(in_mnt("f")).substr(2 * kMiB - 100), data);
 }
 
 TEST_F(Daxfmapd, GetmapPrintsFamfsYamlAndJsonOfTheFilesFmap)

@@ -4,6 +4,7 @@
 // a remount (replay), after a compaction, and in fsck.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <sys/stat.h>
@@ -275,6 +276,37 @@ TEST(NamespaceOps, WritePastTheEndGrowsTheFileAndAFullDeviceLeavesItUnchanged)
 	EXPECT_EQ(fs->getattr(f->ino)->size, before.size) << "unchanged";
 	EXPECT_EQ(*fs->fmap(f->ino), fmap_before);
 	expect_same_after_remount(t, fs, {"f"});
+}
+
+TEST(NamespaceOps, AWriteInsideTheSpaceMovesTheSizeInMemoryUntilSyncWrittenLogsIt)
+{
+	TempDevice t(64 * MiB);
+	auto fs = t.mkfs_and_mount();
+	ASSERT_TRUE(fs);
+	auto f = fs->create_file(kRootIno, "f", 0644, 0, 0, 0);
+	ASSERT_TRUE(f);
+	std::vector<uint8_t> a(100, 'a'), b(100, 'b');
+	ASSERT_TRUE(fs->write(f->ino, 0, a)); // a new unit: logged at once
+	const uint64_t used = fs->statfs().log_used;
+	ASSERT_TRUE(fs->write(f->ino, 100, b)); // inside it: memory only
+	EXPECT_EQ(fs->getattr(f->ino)->size, 200u);
+	EXPECT_EQ(fs->fmap(f->ino)->file_size, 200u);
+	EXPECT_EQ(fs->statfs().log_used, used) << "no entry per write";
+	fs.reset(); // as a crash before close would: the logged size holds
+	fs = t.mount();
+	ASSERT_TRUE(fs);
+	EXPECT_EQ(fs->lookup_path("f")->size, 100u);
+	const Ino ino = fs->lookup_path("f")->ino;
+	ASSERT_TRUE(fs->write(ino, 100, b));
+	ASSERT_TRUE(fs->sync_written(ino));
+	EXPECT_GT(fs->statfs().log_used, used);
+	ASSERT_TRUE(fs->compact());
+	expect_same_after_remount(t, fs, {"f"});
+	EXPECT_EQ(fs->lookup_path("f")->size, 200u);
+	std::vector<uint8_t> got(200);
+	ASSERT_TRUE(fs->read(fs->lookup_path("f")->ino, 0, got));
+	EXPECT_TRUE(std::equal(a.begin(), a.end(), got.begin()));
+	EXPECT_TRUE(std::equal(b.begin(), b.end(), got.begin() + 100));
 }
 
 TEST(NamespaceOps, FallocateKeepSizeNamesSpaceButNotSize)

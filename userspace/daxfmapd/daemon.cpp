@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,7 +39,7 @@ namespace {
 constexpr size_t kMaxIo = size_t{1} << 20; // max_read / max_write
 // Only this daemon changes the namespace, and the kernel sees every change
 // it asks for, so names can be cached; attributes are not, because a file's
-// size changes when setxattr allocates its space.
+// size changes when setxattr allocates its space or a write grows it.
 constexpr double kEntryTimeout = 1.0;
 constexpr double kAttrTimeout = 0.0;
 
@@ -75,6 +77,25 @@ public:
 	// READ and WRITE requests served: on the message path the kernel sends
 	// none for files opened with an fmap.
 	std::atomic<uint64_t> reads_{0}, writes_{0};
+
+	// Whether the kernel maps file data itself (FUSE_DAX_FMAP in force): it
+	// then holds each file's fmap for the inode's life, and nothing here can
+	// make it drop one yet, so fmaps must not change under it.
+	bool kernel_maps_data() const { return in_force_.name != "plain"; }
+
+	// EOPNOTSUPP, said once in the log, for a size change the kernel would
+	// not see.
+	int refuse_fmap_change(fuse_ino_t ino, const char *what)
+	{
+		if (!fmap_change_said_.exchange(true))
+			say(std::string(what) + " of inode " + std::to_string(ino) +
+			    " refused (EOPNOTSUPP), and every later size change: the kernel maps files "
+			    "through the fmap it fetched at open (path in force: " + in_force_.name +
+			    ") and has no way yet to be told that one changed; files keep the size "
+			    "they were given (daxfmap creat, user.daxfmap.allocate)");
+		return EOPNOTSUPP;
+	}
+	std::atomic<bool> fmap_change_said_{false};
 
 	void say(const std::string &line)
 	{
@@ -251,31 +272,47 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info *)
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, fuse_file_info *)
 {
-	auto a = srv(req).fs_.getattr(ino);
+	Server &sv = srv(req);
+	auto a = sv.fs_.getattr(ino);
 	if (!a) {
 		fuse_reply_err(req, err_of(a.error()));
 		return;
 	}
-	// Files never change size and the log has no entry for mode or owner
-	// changes: those are refused (EPERM: not allowed on this file system),
-	// never silently ignored.  The modification time is logged (TIMES);
-	// access times are not kept (atime reads as mtime), so setting only
-	// atime is refused too.
-	if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<uint64_t>(attr->st_size) != a->size) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (((to_set & FUSE_SET_ATTR_MODE) && (attr->st_mode & 07777) != (a->mode & 07777)) ||
-	    ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != a->uid) ||
-	    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != a->gid)) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
+	// The kernel (default_permissions) has checked who may change what:
+	// chmod by the owner or root, chown by root, chgrp by the owner to one
+	// of their groups.  Each change is one log entry.  Access times are not
+	// kept (atime reads as mtime): setting only atime is refused, never
+	// silently ignored.
 	const int mtime = FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW;
 	const int atime = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW;
 	if ((to_set & atime) && !(to_set & mtime)) {
 		fuse_reply_err(req, EPERM);
 		return;
+	}
+	if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<uint64_t>(attr->st_size) != a->size) {
+		if (sv.kernel_maps_data()) {
+			fuse_reply_err(req, sv.refuse_fmap_change(ino, "truncate"));
+			return;
+		}
+		a = sv.fs_.resize(ino, static_cast<uint64_t>(attr->st_size));
+		if (!a) {
+			fuse_reply_err(req, err_of(a.error()));
+			return;
+		}
+	}
+	std::optional<uint32_t> mode, uid, gid;
+	if (to_set & FUSE_SET_ATTR_MODE)
+		mode = attr->st_mode & 07777;
+	if (to_set & FUSE_SET_ATTR_UID)
+		uid = attr->st_uid;
+	if (to_set & FUSE_SET_ATTR_GID)
+		gid = attr->st_gid;
+	if ((mode && *mode != (a->mode & 07777)) || (uid && *uid != a->uid) || (gid && *gid != a->gid)) {
+		a = sv.fs_.set_attr(ino, mode, uid, gid);
+		if (!a) {
+			fuse_reply_err(req, err_of(a.error()));
+			return;
+		}
 	}
 	if (to_set & mtime) {
 		timespec now{};
@@ -285,8 +322,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, f
 			fuse_reply_err(req, EINVAL); // before 1970: the log holds unsigned ns
 			return;
 		}
-		a = srv(req).fs_.set_mtime(ino, static_cast<uint64_t>(t.tv_sec) * 1000000000ull +
-						       static_cast<uint64_t>(t.tv_nsec));
+		a = sv.fs_.set_mtime(ino, static_cast<uint64_t>(t.tv_sec) * 1000000000ull +
+						  static_cast<uint64_t>(t.tv_nsec));
 		if (!a) {
 			fuse_reply_err(req, err_of(a.error()));
 			return;
@@ -294,6 +331,55 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, f
 	}
 	const struct stat st = to_stat(*a);
 	fuse_reply_attr(req, &st, kAttrTimeout);
+}
+
+void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
+{
+	const fuse_ctx *c = fuse_req_ctx(req);
+	auto a = srv(req).fs_.symlink(parent, name, target, c->uid, c->gid);
+	if (!a) {
+		fuse_reply_err(req, err_of(a.error()));
+		return;
+	}
+	const fuse_entry_param e = to_entry(*a);
+	fuse_reply_entry(req, &e);
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	auto t = srv(req).fs_.readlink(ino);
+	if (!t) {
+		fuse_reply_err(req, err_of(t.error()));
+		return;
+	}
+	fuse_reply_readlink(req, t->c_str());
+}
+
+// Hard links: the log names entries by path, one path per inode (an unlink
+// frees the inode), so a second name has nowhere to live.
+void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char *)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len, fuse_file_info *)
+{
+	Server &sv = srv(req);
+	if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) {
+		fuse_reply_err(req, EOPNOTSUPP); // punching holes, zeroing ranges: files have no holes
+		return;
+	}
+	if (off < 0 || len <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (sv.kernel_maps_data()) {
+		fuse_reply_err(req, sv.refuse_fmap_change(ino, "fallocate"));
+		return;
+	}
+	auto a = sv.fs_.fallocate(ino, static_cast<uint64_t>(off), static_cast<uint64_t>(len),
+				  (mode & FALLOC_FL_KEEP_SIZE) != 0);
+	fuse_reply_err(req, a ? 0 : err_of(a.error()));
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -323,11 +409,13 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	       const char *newname, unsigned int flags)
 {
-	if (flags) {
+	// RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT (overlayfs) is
+	// EINVAL, as on file systems without whiteouts.
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	auto r = srv(req).fs_.rename(parent, name, newparent, newname);
+	auto r = srv(req).fs_.rename(parent, name, newparent, newname, flags);
 	fuse_reply_err(req, r ? 0 : err_of(r.error()));
 }
 
@@ -343,8 +431,15 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 		return;
 	}
 	if ((fi->flags & O_TRUNC) && a->size != 0) {
-		fuse_reply_err(req, EPERM); // files keep their size
-		return;
+		Server &sv = srv(req);
+		if (sv.kernel_maps_data()) {
+			fuse_reply_err(req, sv.refuse_fmap_change(ino, "open(O_TRUNC)"));
+			return;
+		}
+		if (auto t = sv.fs_.resize(ino, 0); !t) {
+			fuse_reply_err(req, err_of(t.error()));
+			return;
+		}
 	}
 	fi->keep_cache = 0;
 	fi->direct_io = 0; // the page cache, so that mmap works
@@ -358,7 +453,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	// Empty: its space comes with setxattr user.daxfmap.allocate.
+	// Empty: its space comes with setxattr user.daxfmap.allocate, or with
+	// the writes that fill it (plain path).
 	auto a = srv(req).fs_.create_file(parent, name, mode & 07777 & ~c->umask, c->uid, c->gid, 0);
 	if (!a) {
 		fuse_reply_err(req, err_of(a.error()));
@@ -400,16 +496,21 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_
 
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info *)
 {
+	if (auto ok = srv(req).fs_.sync_written(ino); !ok) {
+		fuse_reply_err(req, err_of(ok.error()));
+		return;
+	}
 	auto r = srv(req).fs_.fsync(ino);
 	fuse_reply_err(req, r ? 0 : err_of(r.error()));
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 {
-	// Writes moved mtime in memory; log it once per open, not per write.
+	// Writes moved mtime (and size, inside the file's space) in memory;
+	// log them once per open, not per write.
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		if (auto ok = srv(req).fs_.sync_mtime(ino); !ok)
-			srv(req).say("inode " + std::to_string(ino) + ": mtime not logged: " +
+		if (auto ok = srv(req).fs_.sync_written(ino); !ok)
+			srv(req).say("inode " + std::to_string(ino) + ": size and mtime not logged: " +
 				     ok.error().message());
 	fuse_reply_err(req, 0);
 }
@@ -454,7 +555,7 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
 			const fs::DirEntry &e = d.entries[i - 2];
 			name = e.name.c_str();
 			st.st_ino = e.ino;
-			st.st_mode = e.is_dir ? S_IFDIR : S_IFREG;
+			st.st_mode = e.is_dir ? S_IFDIR : e.is_link ? S_IFLNK : S_IFREG;
 		}
 		const size_t need = fuse_add_direntry(req, nullptr, 0, name, nullptr, 0);
 		if (used + need > size)
@@ -652,6 +753,10 @@ fuse_lowlevel_ops make_ops()
 	ops.unlink = op_unlink;
 	ops.rmdir = op_rmdir;
 	ops.rename = op_rename;
+	ops.symlink = op_symlink;
+	ops.readlink = op_readlink;
+	ops.link = op_link;
+	ops.fallocate = op_fallocate;
 	ops.open = op_open;
 	ops.create = op_create;
 	ops.read = op_read;
@@ -796,11 +901,13 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 			fsys.set_listener([sync, &s](const fs::ChangeEvent &ev) {
 				if (ev.is_dir)
 					return;
-				if (ev.kind == fs::ChangeKind::Deleted) {
+				const bool empty = ev.fmap.is_simple() && ev.fmap.simple().empty();
+				if (ev.kind == fs::ChangeKind::Deleted ||
+				    (ev.kind == fs::ChangeKind::Resized && empty)) {
 					sync->remove(ev.ino);
 					return;
 				}
-				if (ev.fmap.is_simple() && ev.fmap.simple().empty())
+				if (empty)
 					return; // an empty file: nothing to resolve yet
 				if (std::string why = sync->upsert(ev.ino, ev.fmap); !why.empty())
 					s.say("inode " + std::to_string(ev.ino) + ": " + why);

@@ -26,9 +26,12 @@ struct FileSystem::Node {
 	uint32_t uid = 0;
 	uint32_t gid = 0;
 	uint64_t size = 0;
+	// What the log says the size is: a write that grows the file inside its
+	// space moves `size` only, and sync_written() logs it.
+	uint64_t logged_size = 0;
 	uint64_t time_ns = 0;
 	// The last write(), which runs under the shared lock; logged by
-	// sync_mtime() when newer than time_ns.
+	// sync_written() when newer than time_ns.
 	mutable std::atomic<uint64_t> written_ns{0};
 	// References the kernel holds (MountOptions::count_lookups); taken under
 	// the shared lock, dropped under the exclusive one.
@@ -300,6 +303,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 			old.uid = f->uid;
 			old.gid = f->gid;
 			old.size = f->size;
+			old.logged_size = f->size;
 			old.time_ns = f->time_ns;
 			old.fmap = f->fmap;
 			old.allocated = allocated_bytes(old.fmap);
@@ -362,6 +366,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 			return ok.error();
 		}
 		n.size = z->size;
+		n.logged_size = z->size;
 		n.time_ns = z->time_ns;
 		n.fmap = z->fmap;
 		n.allocated = allocated_bytes(n.fmap);
@@ -444,6 +449,7 @@ Result<Ino> FileSystem::insert_node(Ino parent, std::string_view name, NewNode n
 	n->uid = nn.uid;
 	n->gid = nn.gid;
 	n->size = nn.size;
+	n->logged_size = nn.size;
 	n->time_ns = nn.time_ns;
 	n->fmap = std::move(nn.fmap);
 	n->allocated = allocated_bytes(n->fmap);
@@ -580,7 +586,7 @@ Result<std::vector<DirEntry>> FileSystem::readdir(Ino dir) const
 	std::vector<DirEntry> out;
 	out.reserve(d->kids.size());
 	for (const auto &[name, ino] : d->kids)
-		out.push_back({.name = name, .ino = ino, .is_dir = node(ino)->dir});
+		out.push_back({.name = name, .ino = ino, .is_dir = node(ino)->dir, .is_link = node(ino)->link});
 	return out;
 }
 
@@ -685,6 +691,10 @@ Result<void> FileSystem::compact_locked()
 	if (auto ok = log_.compact(live); !ok)
 		return ok.error();
 	compactions_++;
+	// The checkpoint logged every file's size as it is now.
+	for (auto &n : nodes_)
+		if (n)
+			n->logged_size = n->size;
 	return {};
 }
 
@@ -738,13 +748,26 @@ Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
 	return attr_locked(ino);
 }
 
-Result<void> FileSystem::sync_mtime(Ino ino)
+Result<void> FileSystem::sync_written(Ino ino)
 {
 	std::unique_lock lock(mu_);
 	Node *n = node(ino);
-	if (!n || n->orphan || n->written_ns <= n->time_ns || read_only_)
+	if (!n || n->orphan || read_only_ || n->dir || n->link)
 		return {};
-	const uint64_t t = n->written_ns;
+	const uint64_t t = std::max<uint64_t>(n->written_ns, n->time_ns);
+	if (n->size != n->logged_size) {
+		// One RESIZE entry: the size the writes reached and their mtime.
+		ResizeRecordEntry rec{.path = path_locked(ino), .size = n->size, .time_ns = t,
+				      .fmap = n->fmap};
+		if (auto e = log_append(rec, use_for(n->uid)); !e)
+			return e.error();
+		n->logged_size = n->size;
+		n->time_ns = t;
+		notify(ChangeKind::Resized, ino, false, n->fmap);
+		return {};
+	}
+	if (n->written_ns <= n->time_ns)
+		return {};
 	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = t},
 				use_for(n->uid));
 	    !e)
@@ -816,6 +839,7 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 		return e.error();
 	}
 	n->size = size;
+	n->logged_size = size;
 	n->time_ns = rec.time_ns;
 	n->fmap = std::move(*fmap);
 	n->allocated = allocated_bytes(n->fmap);
@@ -1192,6 +1216,7 @@ Result<Attr> FileSystem::resize_locked(Ino ino, uint64_t size, uint64_t keep)
 		return e.error();
 	}
 	n->size = size;
+	n->logged_size = size;
 	n->time_ns = rec.time_ns;
 	n->written_ns = 0;
 	n->fmap = std::move(next);
@@ -1266,9 +1291,16 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 			auto cur = file_node(ino);
 			if (!cur)
 				return cur.error();
-			if (off + buf.size() > (*cur)->size) {
-				auto grown = resize_locked(ino, off + buf.size(),
-							   std::max((*cur)->allocated, off + buf.size()));
+			Node *c = *cur;
+			const uint64_t end = off + buf.size();
+			if (end > c->size && end <= c->allocated && c->fmap.is_simple() &&
+			    check_writable() && !c->orphan) {
+				// Inside its space: the size moves in memory, and is
+				// logged with the mtime at release or fsync.
+				c->size = end;
+				c->fmap.file_size = end;
+			} else if (end > c->size) {
+				auto grown = resize_locked(ino, end, std::max(c->allocated, end));
 				if (!grown)
 					return grown.error();
 			}

@@ -48,6 +48,7 @@ struct DirEntry {
 	std::string name;
 	Ino ino = 0;
 	bool is_dir = false;
+	bool is_link = false;
 };
 
 struct StatFs {
@@ -176,10 +177,13 @@ public:
 			   uint32_t gid);
 	// Sets the modification time (logged; CLOCK_REALTIME ns).
 	Result<Attr> set_mtime(Ino ino, uint64_t mtime_ns);
-	// Logs the time of the last write() to the file if it is newer than the
-	// logged one (the daemon calls it at release): writes change mtime
-	// without a log entry each.
-	Result<void> sync_mtime(Ino ino);
+	// Logs what writes changed in memory (the daemon calls it at release
+	// and fsync): the size a write grew the file to inside its space, with
+	// the mtime, as one RESIZE entry; else the time of the last write, if
+	// newer than the logged one.  Writes change mtime, and size within the
+	// space a file has, without a log entry each: like data, that is
+	// durable at fsync or close.
+	Result<void> sync_written(Ino ino);
 	// The kernel dropped `n` references (FUSE FORGET).  The last one of a
 	// removed file frees its space and number (and reports Deleted).
 	void forget(Ino ino, uint64_t n);
@@ -223,8 +227,9 @@ public:
 	// resolve.
 	Result<size_t> read(Ino ino, uint64_t off, std::span<uint8_t> buf) const;
 	// Writes [off, off + buf.size()); a write that ends past EOF grows the
-	// file first as resize() does (ENOSPC: nothing written).  EROFS when
-	// read-only.
+	// file first: in memory while its space holds the new end (logged by
+	// sync_written()), else as resize() does (ENOSPC: nothing written).
+	// EROFS when read-only.
 	Result<size_t> write(Ino ino, uint64_t off, std::span<const uint8_t> buf);
 	// Flushes the file's device ranges (msync; nothing for devdax).
 	Result<void> fsync(Ino ino) const;
