@@ -33,6 +33,45 @@ TEST(Allocator, SimpleFileGetsOneExtentRoundedUpTo2MiB)
 	EXPECT_EQ(a.used_units(), 3u);
 }
 
+TEST(Allocator, GrowTakesTheFreeUnitsAfterTheLastExtentThenOthersNeverTheSameTwice)
+{
+	// Units: [f] [free] [g] [free] [h] [free]; f grows by three units: the
+	// one after it in place, the other two only as first-fit pieces, which
+	// must not count the in-place unit again.
+	Allocator a(kData, kData + 12 * MiB);
+	std::vector<Fmap> unit;
+	for (int i = 0; i < 6; i++)
+		unit.push_back(*a.allocate(2 * MiB, Layout::simple()));
+	for (int i : {1, 3, 5})
+		a.release(unit[static_cast<size_t>(i)]);
+	auto grown = a.grow(unit[0], 8 * MiB);
+	ASSERT_TRUE(grown) << grown.error().message();
+	EXPECT_EQ(grown->file_size, 8 * MiB);
+	ASSERT_EQ(grown->simple().size(), 3u);
+	EXPECT_EQ(grown->simple()[0].offset, kData);
+	EXPECT_EQ(grown->simple()[0].length, 4 * MiB) << "the free unit after it, in place";
+	EXPECT_EQ(grown->simple()[1].offset, kData + 6 * MiB);
+	EXPECT_EQ(grown->simple()[2].offset, kData + 10 * MiB);
+	EXPECT_EQ(a.free_units(), 0u);
+	Allocator check(kData, kData + 12 * MiB);
+	EXPECT_TRUE(check.mark_used(*grown)) << "no unit named twice";
+	EXPECT_TRUE(check.mark_used(unit[2]));
+	EXPECT_TRUE(check.mark_used(unit[4]));
+
+	auto too_big = a.grow(*grown, 10 * MiB);
+	ASSERT_FALSE(too_big);
+	EXPECT_EQ(too_big.error().errnum, ENOSPC);
+	EXPECT_EQ(a.free_units(), 0u) << "a failed grow takes nothing, frees nothing";
+
+	SimpleExtents freed;
+	Fmap cut = a.shrink(*grown, 3 * MiB, 3 * MiB, &freed);
+	ASSERT_EQ(cut.simple().size(), 1u);
+	EXPECT_EQ(cut.simple()[0].length, 4 * MiB);
+	EXPECT_EQ(a.free_units(), 2u);
+	ASSERT_EQ(freed.size(), 2u);
+	EXPECT_EQ(freed[0].offset, kData + 6 * MiB);
+}
+
 TEST(Allocator, EmptyFileGetsNoSpace)
 {
 	Allocator a(kData, kData + 10 * MiB);

@@ -309,6 +309,42 @@ TEST(NamespaceOps, AWriteInsideTheSpaceMovesTheSizeInMemoryUntilSyncWrittenLogsI
 	EXPECT_TRUE(std::equal(b.begin(), b.end(), got.begin() + 100));
 }
 
+TEST(NamespaceOps, SpaceAFileGainsReadsAsZerosNotAsTheBytesOfADeletedFile)
+{
+	TempDevice t(16 * MiB); // 5 data units: reuse is certain
+	auto fs = t.mkfs_and_mount();
+	ASSERT_TRUE(fs);
+	const uint64_t units = fs->statfs().free_units;
+	auto old = fs->create_file(kRootIno, "old", 0600, 0, 0, units * 2 * MiB);
+	ASSERT_TRUE(old);
+	const std::vector<uint8_t> secret(units * 2 * MiB, 0xee);
+	ASSERT_TRUE(fs->write(old->ino, 0, secret));
+	ASSERT_TRUE(fs->unlink(kRootIno, "old"));
+	const std::vector<uint8_t> zeros(2 * MiB, 0);
+	std::vector<uint8_t> got(2 * MiB);
+	// A preallocated create, a truncate up, a write past the end with a gap.
+	auto a = fs->create_file(kRootIno, "a", 0600, 1000, 1000, 2 * MiB);
+	ASSERT_TRUE(a);
+	ASSERT_TRUE(fs->read(a->ino, 0, got));
+	EXPECT_EQ(got, zeros) << "create";
+	auto b = fs->create_file(kRootIno, "b", 0600, 0, 0, 0);
+	ASSERT_TRUE(b);
+	ASSERT_TRUE(fs->resize(b->ino, 2 * MiB));
+	ASSERT_TRUE(fs->read(b->ino, 0, got));
+	EXPECT_EQ(got, zeros) << "truncate";
+	ASSERT_TRUE(fs->resize(b->ino, 100));
+	std::vector<uint8_t> x(1, 'x');
+	ASSERT_TRUE(fs->write(b->ino, 1 * MiB, x));
+	std::vector<uint8_t> gap(1 * MiB - 100);
+	ASSERT_TRUE(fs->read(b->ino, 100, gap));
+	EXPECT_EQ(gap, std::vector<uint8_t>(gap.size(), 0)) << "the gap a write past the end leaves";
+	auto c = fs->create_file(kRootIno, "c", 0600, 0, 0, 0);
+	ASSERT_TRUE(c);
+	ASSERT_TRUE(fs->write(c->ino, 2 * MiB - 1, x)); // a new unit, all but one byte a gap
+	ASSERT_TRUE(fs->read(c->ino, 0, std::span<uint8_t>(got.data(), 2 * MiB - 1)));
+	EXPECT_TRUE(std::all_of(got.begin(), got.end() - 1, [](uint8_t v) { return v == 0; }));
+}
+
 TEST(NamespaceOps, FallocateKeepSizeNamesSpaceButNotSize)
 {
 	TempDevice t(64 * MiB);

@@ -182,17 +182,19 @@ Result<Fmap> Allocator::grow(const Fmap &fmap, uint64_t size, uint32_t max_exten
 		while (grown < need && next + grown < used_.size() && !used_[next + grown])
 			grown++;
 	}
+	// Taken before the rest is looked for, so that it cannot be handed out twice.
+	set(next, grown, true);
 	Fmap more;
 	if (need > grown) {
 		auto got = allocate((need - grown) * kUnit, Layout::simple(), max_extents);
-		if (!got)
+		if (!got) {
+			set(next, grown, false);
 			return got.error();
+		}
 		more = std::move(*got);
 	}
-	if (grown) {
-		set(next, grown, true);
+	if (grown)
 		exts.back().length += grown * kUnit;
-	}
 	for (const auto &e : more.is_simple() ? more.simple() : SimpleExtents{}) {
 		if (!exts.empty() && exts.back().device == e.device &&
 		    exts.back().offset + exts.back().length == e.offset)

@@ -62,6 +62,27 @@ uint64_t allocated_bytes(const Fmap &f)
 
 bool fmap_empty(const Fmap &f) { return f.is_simple() && f.simple().empty(); }
 
+// Zeroes file bytes [from, to) of `fmap` on the device and makes that
+// durable: space a file gains held another file's bytes (or a shrunk tail of
+// its own), and POSIX says a file that grows reads zeros there.
+Result<void> zero_file_range(const Device &dev, const Fmap &fmap, uint64_t from, uint64_t to,
+			     uint64_t device_size)
+{
+	const uint64_t sizes[1] = {device_size};
+	for (uint64_t off = from; off < to;) {
+		Resolution r = resolve_native(fmap, off, to - off, sizes);
+		if (!r.ok())
+			return Error{.errnum = EIO, .field = "zeroing at file offset " + hex(off),
+				     .expected = "an offset the fmap resolves",
+				     .found = std::string(status_name(r.status))};
+		std::memset(dev.base() + r.device_offset, 0, r.length);
+		if (auto ok = dev.flush(r.device_offset, r.length); !ok)
+			return ok.error();
+		off += r.length;
+	}
+	return {};
+}
+
 bool is_descendant(const std::vector<Ino> &chain, Ino ino)
 {
 	return std::find(chain.begin(), chain.end(), ino) != chain.end();
@@ -791,6 +812,11 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 		alloc_.release(*fmap);
 		return ok.error();
 	}
+	// Space that held a deleted file's bytes reads as zeros in the new one.
+	if (auto ok = zero_file_range(*dev_, *fmap, 0, size, sb_.device_size); !ok) {
+		alloc_.release(*fmap);
+		return ok.error();
+	}
 	FileRecordEntry rec{.path = path, .mode = mode & 07777, .uid = uid, .gid = gid,
 			    .flags = 0, .size = size, .time_ns = now_ns(), .fmap = *fmap};
 	if (auto e = log_append(rec, use_for(uid)); !e) {
@@ -828,6 +854,10 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	if (!fmap)
 		return fmap.error();
 	if (auto ok = check_reserve(n->uid); !ok) {
+		alloc_.release(*fmap);
+		return ok.error();
+	}
+	if (auto ok = zero_file_range(*dev_, *fmap, 0, size, sb_.device_size); !ok) {
 		alloc_.release(*fmap);
 		return ok.error();
 	}
@@ -1203,6 +1233,16 @@ Result<Attr> FileSystem::resize_locked(Ino ino, uint64_t size, uint64_t keep)
 	// An empty file with no space is logged as such.
 	if (next.is_simple() && next.simple().empty() && size != 0)
 		return err(EINVAL, "\"" + path + "\"", "space for a non-empty file");
+	// What the file gains reads as zeros, before the log says it is there.
+	if (size > n->size) {
+		if (auto ok = zero_file_range(*dev_, next, n->size, size, sb_.device_size); !ok) {
+			if (want_units > have_units) {
+				alloc_.release(next);
+				(void)alloc_.mark_used(n->fmap);
+			}
+			return ok.error();
+		}
+	}
 	if (auto e = log_append(rec, want_units > have_units ? use_for(n->uid) : LogUse::Delete); !e) {
 		// Undo the allocator's side: what was added goes, what was freed comes back.
 		if (want_units > have_units) {
@@ -1296,7 +1336,15 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 			if (end > c->size && end <= c->allocated && c->fmap.is_simple() &&
 			    check_writable() && !c->orphan) {
 				// Inside its space: the size moves in memory, and is
-				// logged with the mtime at release or fsync.
+				// logged with the mtime at release or fsync.  A gap
+				// between the old end and this write reads as zeros.
+				Fmap to_end = c->fmap;
+				to_end.file_size = end;
+				if (off > c->size)
+					if (auto ok = zero_file_range(*dev_, to_end, c->size, off,
+								      sb_.device_size);
+					    !ok)
+						return ok.error();
 				c->size = end;
 				c->fmap.file_size = end;
 			} else if (end > c->size) {
