@@ -23,6 +23,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "libdaxfmap/native_resolver.hpp"
 #include "support/fuse_peer.hpp"
 
@@ -123,6 +125,9 @@ protected:
 		ASSERT_TRUE(p) << p.error().message();
 		std::vector<std::string> argv{kDaemon, device_, "--fuse-fd", std::to_string(p->second),
 					      "--no-bpf"};
+		// The peer opens no device: the image file may serve the message path.
+		if (std::find(extra.begin(), extra.end(), "--message-path") == extra.end())
+			argv.insert(argv.end(), {"--message-path", "any-device"});
 		argv.insert(argv.end(), extra.begin(), extra.end());
 		pid_ = spawn(argv, log_);
 		::close(p->second);
@@ -325,6 +330,18 @@ TEST_F(PeerDaemonTest, MessagePathOffDeclinesBit43)
 	ASSERT_TRUE(g) << g.error().message();
 	EXPECT_EQ(g->error, -ENOSYS);
 	stop(true);
+}
+
+TEST_F(PeerDaemonTest, AnImageFileDeclinesBit43ByDefaultAndSaysWhy)
+{
+	// What a kernel with the series would do with GET_DAXDEV's name of an
+	// image file: open it as a block device and fail every open (ENOTBLK).
+	ASSERT_NO_FATAL_FAILURE(start({"--message-path", "on"}));
+	auto init = peer_->init(true);
+	ASSERT_TRUE(init) << init.error().message() << "\n" << slurp(log_);
+	EXPECT_FALSE(init->dax_fmap);
+	stop(true);
+	EXPECT_NE(slurp(log_).find("pmem block devices in fsdax mode"), std::string::npos) << slurp(log_);
 }
 
 } // namespace

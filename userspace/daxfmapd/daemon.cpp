@@ -53,7 +53,8 @@ class Server {
 public:
 	Server(const DaemonOptions &opts, std::ostream &log, fs::FileSystem &fs)
 		: opts_(opts), log_(log), fs_(fs),
-		  declined_(opts.message_path ? message_path_unfit(fs.device().kind() == fs::DeviceKind::DevDax)
+		  declined_(opts.message_path && !opts.message_path_any_device
+				    ? message_path_unfit(fs::kind_name(fs.device().kind()))
 					      : std::string()),
 		  path_(opts.message_path && declined_.empty(),
 			{.fmap = [this](uint64_t ino) { return fs_.fmap(ino); },

@@ -22,6 +22,9 @@ struct DaemonOptions {
 	std::string bpf_root = "/sys/fs/bpf/daxfmap";
 	uint32_t bpf_max_files = 65536;
 	bool message_path = true; // accept FUSE_DAX_FMAP when offered
+	// ... even when the device is not a pmem block device (a stand-in
+	// kernel: tests/fuse_peer).
+	bool message_path_any_device = false;
 	std::string btf_path = "/sys/kernel/btf/vmlinux";
 	uint32_t threads = 8;     // most worker threads
 	bool read_only = false;

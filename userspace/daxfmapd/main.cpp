@@ -29,8 +29,11 @@ int run(int argc, char **argv)
 	app.add_option("--bpf-root", o.bpf_root, "bpffs directory of the instances")->capture_default_str();
 	bool no_bpf = false;
 	app.add_flag("--no-bpf", no_bpf, "Do not load the BPF strategies");
-	app.add_option("--message-path", message, "Accept FUSE_DAX_FMAP when the kernel offers it")
-		->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+	app.add_option("--message-path", message,
+		       "Accept FUSE_DAX_FMAP when the kernel offers it (on: for a pmem device only; "
+		       "any-device: whatever the device is, for a FUSE peer that stands in for the "
+		       "kernel and opens no device)")
+		->check(CLI::IsMember({"on", "off", "any-device"}))->capture_default_str();
 	app.add_option("--threads", o.threads, "Most FUSE worker threads")->capture_default_str()
 		->check(CLI::Range(1, 256));
 	app.add_flag("--read-only", o.read_only, "Mount read-only");
@@ -41,7 +44,8 @@ int run(int argc, char **argv)
 		return app.exit(e) == 0 ? 0 : 2;
 	}
 	o.bpf = !no_bpf;
-	o.message_path = message == "on";
+	o.message_path = message != "off";
+	o.message_path_any_device = message == "any-device";
 	if ((o.fuse_fd >= 0) == !o.mountpoint.empty()) {
 		std::cerr << "daxfmapd: give either MOUNTPOINT or --fuse-fd, not "
 			  << (o.fuse_fd >= 0 ? "both" : "neither") << "\n";

@@ -47,12 +47,16 @@ PathInForce decide_path(const std::optional<std::string> &hook, const std::strin
 	return {"plain", hook_why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};
 }
 
-std::string message_path_unfit(bool devdax)
+std::string message_path_unfit(std::string_view device_kind)
 {
-	if (devdax)
+	if (device_kind == "pmem")
+		return {};
+	if (device_kind == "devdax")
 		return "the device is device-DAX, and the kernel's DAX file maps take pmem block "
 		       "devices in fsdax mode (/dev/pmemN) only";
-	return {};
+	return "the device is " + std::string(device_kind == "memfd" ? "a memfd" : "a regular file") +
+	       ", and the kernel's DAX file maps take pmem block devices in fsdax mode (/dev/pmemN) "
+	       "only: it would open the name GET_DAXDEV gives as one and fail (ENOTBLK)";
 }
 
 } // namespace daxfmap::daemon

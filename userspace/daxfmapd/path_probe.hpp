@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace daxfmap::daemon {
 
@@ -26,10 +27,11 @@ PathInForce decide_path(const std::optional<std::string> &hook, const std::strin
 			bool kernel_offered, bool message_enabled, bool negotiated,
 			const std::string &declined_why = {});
 
-// Why the message path cannot serve a device of this kind, or "" if it can.
-// A kernel with the FUSE_DAX_FMAP series for 6.12 (kernel/patches) opens
-// the device GET_DAXDEV names as a pmem block device in fsdax mode; a
-// device-DAX character device (/dev/daxX.Y) fails every open there.
-std::string message_path_unfit(bool devdax);
+// Why the message path cannot serve a device of this kind (fs::kind_name:
+// "devdax", "pmem", "file", "memfd"), or "" if it can.  A kernel with the
+// FUSE_DAX_FMAP series for 6.12 (kernel/patches) opens the device
+// GET_DAXDEV names as a pmem block device in fsdax mode: a device-DAX
+// character device or an image file fails every open there.
+std::string message_path_unfit(std::string_view device_kind);
 
 } // namespace daxfmap::daemon

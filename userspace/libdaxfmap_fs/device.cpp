@@ -214,6 +214,20 @@ Result<void> Device::flush(uint64_t off, uint64_t len) const
 	return {};
 }
 
+void Device::refresh(uint64_t off, uint64_t len) const
+{
+	if (kind_ != DeviceKind::Pmem || len == 0 || off > size_ || len > size_ - off)
+		return;
+	const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+	const uint64_t first = off & ~(page - 1);
+	const uint64_t last = (off + len + page - 1) & ~(page - 1);
+	// Our PTEs first (a shared mapping keeps dirty pages in the cache, where
+	// fadvise leaves them), then the clean cached pages.
+	(void)madvise(base_ + first, last - first, MADV_DONTNEED);
+	(void)posix_fadvise(fd_, static_cast<off_t>(first), static_cast<off_t>(last - first),
+			    POSIX_FADV_DONTNEED);
+}
+
 Result<void> create_emulated(const std::string &path, uint64_t size, bool overwrite)
 {
 	if (size % kUnit != 0 || size < kMinDeviceSize)

@@ -77,6 +77,12 @@ public:
 	// reads file data here; the plain path is the only one mapping it).
 	Result<void> flush(uint64_t off, uint64_t len) const;
 
+	// Before reading [off, off + len) of a pmem device through the mapping:
+	// drops what the block device's page cache holds of it, so that the
+	// read sees what DAX mappings of the media stored.  Nothing for other
+	// kinds (their mapping is the media, or nothing else writes it).
+	void refresh(uint64_t off, uint64_t len) const;
+
 private:
 	Device() = default;
 

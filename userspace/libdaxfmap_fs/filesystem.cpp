@@ -1302,6 +1302,7 @@ Result<size_t> FileSystem::read(Ino ino, uint64_t off, std::span<uint8_t> buf) c
 		if (!r.ok())
 			return err(EIO, "\"" + path_locked(ino) + "\" at " + hex(off + done),
 				   "an offset its fmap resolves", std::string(status_name(r.status)));
+		dev_->refresh(r.device_offset, r.length);
 		std::memcpy(buf.data() + done, dev_->base() + r.device_offset, r.length);
 		done += r.length;
 	}
@@ -1370,6 +1371,12 @@ Result<size_t> FileSystem::write(Ino ino, uint64_t off, std::span<const uint8_t>
 			return err(EIO, "\"" + path_locked(ino) + "\" at " + hex(off + done),
 				   "an offset its fmap resolves", std::string(status_name(r.status)));
 		std::memcpy(dev_->base() + r.device_offset, buf.data() + done, r.length);
+		// On /dev/pmemN the kernel may map this file through DAX (the
+		// message path, for an inode opened before its space came): the
+		// bytes go to the media now, past the block device's page cache.
+		if (dev_->kind() == DeviceKind::Pmem)
+			if (auto ok = dev_->flush(r.device_offset, r.length); !ok)
+				return ok.error();
 		done += r.length;
 	}
 	n->written_ns = now_ns();
