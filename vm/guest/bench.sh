@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest benchmark "bench" (not a test: vm/run --kernel daxfmap --test bench):
+# `daxfmap bench fault` on the daxfmap kernel, /dev/pmem0 in fsdax mode, the
+# files served by fmapsrv; 1 to 1M extents (over 32 with the kernel's large
+# maps, fuse.dax_fmap_max_reply at its 64 MiB ceiling).  The results (JSON,
+# CSV, tables) go to /results/bench.  BENCH_QUICK=1 (bench-smoke.sh) makes
+# it a smoke check instead: a quick run of 1 and 32 extents must produce
+# rows with values, and the fs_dax tracepoints must count the PMD and PTE
+# faults it made (no timing is checked).
+# shellcheck shell=sh
+. /vm/lib.sh
+OUT=/results/bench
+PARAM=/sys/module/fuse/parameters/dax_fmap_max_reply
+
+step "kernel"
+if [ ! -e $PARAM ]; then
+	# The scenario must refuse, naming what is missing.
+	daxfmap bench fault --quick --dax-device /dev/pmem0 >/results/refusal.txt 2>&1
+	rc=$?
+	cat /results/refusal.txt
+	check "fault refuses on $KREL (no FUSE_DAX_FMAP), exit 2" test $rc -eq 2
+	check "the refusal names FUSE_DAX_FMAP" grep -q "FUSE_DAX_FMAP" /results/refusal.txt
+	result "fault figures" SKIPPED "$KREL has no FUSE_DAX_FMAP (vm/run --kernel daxfmap)"
+	finish
+	exit $?
+fi
+check "fsdax /dev/pmem0" setup_fsdax 0 || { finish; exit 1; }
+mkdir -p "$OUT"
+
+if [ -n "$BENCH_QUICK" ]; then
+	step "fault --quick: rows, and the faults the tracepoints count"
+	traced=0
+	dax_trace_on && traced=1
+	daxfmap bench fault --quick --json --dax-device /dev/pmem0 --fault-extents 1,32 \
+		>"$OUT/quick.json" 2>"$OUT/quick.log"
+	rc=$?
+	[ $traced = 1 ] && set -- $(dax_trace_counts)
+	cat "$OUT/quick.log"
+	check "daxfmap bench fault --quick" test $rc -eq 0
+	for m in us_per_pte_fault us_per_pmd_fault MiB_per_s_read; do
+		n=$(grep -c "\"metric\": \"$m\"" "$OUT/quick.json")
+		check "$m: 8 rows (1 and 32 extents, simple and interleaved, two patterns)" test "$n" -eq 8
+	done
+	check "every row has a median (none refused)" test "$(grep -c '"median"' "$OUT/quick.json")" -eq 24
+	if [ $traced = 1 ]; then
+		# 4 files x 2 patterns x 5 repeats: 8 PMD and 64 PTE faults per cycle.
+		echo "fs_dax: $1 PMD faults (NOPAGE), $2 PMD fallbacks, $3 PTE faults"
+		check "the PMD probes faulted in PMDs (>= 320, no fallback)" test "$1" -ge 320 -a "$2" -eq 0
+		check "the PTE probes faulted in 4 KiB pages (>= 2560)" test "$3" -ge 2560
+	else
+		result "fault counts" SKIPPED "no fs_dax tracepoints"
+	fi
+	finish
+	exit $?
+fi
+
+step "fault: 1 to 1M extents (large maps: $PARAM = 64 MiB)"
+echo 67108864 >$PARAM
+daxfmap bench fault --dax-device /dev/pmem0 --fault-extents 1,32,1K,32K,1M --out "$OUT" \
+	>"$OUT/tables.txt" 2>"$OUT/progress.log"
+rc=$?
+echo 0 >$PARAM
+cat "$OUT/progress.log" "$OUT/tables.txt"
+check "daxfmap bench fault" test $rc -eq 0
+check "rows with values" grep -q '"median"' "$OUT/results.json"
+finish
