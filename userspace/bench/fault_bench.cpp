@@ -110,7 +110,10 @@ struct FaultFile {
 	uint64_t ranges = 0, size = 0, wire = 0;
 	Fmap fmap;
 	std::string note; // why it is not measured
-	int fd = -1;
+	// Two inodes of the same fmap: 4 KiB DAX entries stay in a file's
+	// mapping after munmap and make later PMD faults there fall back, so
+	// the PTE probes fault their own file (NAME-4k).
+	int fd = -1, fd_pte = -1;
 };
 
 // The fmap of a file of n extents over a device of dev_size bytes (see the
@@ -299,7 +302,7 @@ struct Probe {
 // One cycle: map the file, time first touches at offs, unmap.  Returns us.
 Result<double> touch_cycle(const FaultFile &f, Kind kind, const std::vector<uint64_t> &offs)
 {
-	void *p = ::mmap(nullptr, f.size, PROT_READ, MAP_SHARED, f.fd, 0);
+	void *p = ::mmap(nullptr, f.size, PROT_READ, MAP_SHARED, kind == Kind::Pte ? f.fd_pte : f.fd, 0);
 	if (p == MAP_FAILED)
 		return daemon::sys_error(errno, f.name, "mmap");
 	if (kind == Kind::Pmd && reinterpret_cast<uintptr_t>(p) % kPmd != 0) {
@@ -384,8 +387,10 @@ std::vector<Row> run_fault(const Config &c)
 				f.note = "not run: a " + std::to_string(f.wire) + "-byte map needs the kernel's large maps: " +
 					 kMaxReplyParam + " is " + std::to_string(*limit) + ", needs at least " +
 					 std::to_string(f.wire);
-			else if (auto w = write_bytes(m.cases() + "/" + f.name, encode_fmap(f.fmap)); !w)
-				return failed(w.error());
+			else
+				for (const std::string &name : {f.name, f.name + "-4k"})
+					if (auto w = write_bytes(m.cases() + "/" + name, encode_fmap(f.fmap)); !w)
+						return failed(w.error());
 			files.push_back(std::move(f));
 		}
 	}
@@ -400,14 +405,18 @@ std::vector<Row> run_fault(const Config &c)
 	for (FaultFile &f : files) {
 		if (!f.note.empty())
 			continue;
-		const std::string path = m.mnt() + "/" + f.name;
-		f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-		if (f.fd < 0) {
-			f.note = "refused: " + daemon::sys_error(errno, path, "open (GET_FMAP)").message();
-			continue;
+		for (int *fd : {&f.fd, &f.fd_pte}) {
+			const std::string path = m.mnt() + "/" + f.name + (fd == &f.fd ? "" : "-4k");
+			*fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+			if (*fd < 0) {
+				f.note = "refused: " + daemon::sys_error(errno, path, "open (GET_FMAP)").message();
+				break;
+			}
+			if (::pread(*fd, buf.data(), kReadSize, 0) != static_cast<ssize_t>(kReadSize)) {
+				f.note = "refused: " + daemon::sys_error(errno, path, "read(2) through DAX").message();
+				break;
+			}
 		}
-		if (::pread(f.fd, buf.data(), kReadSize, 0) != static_cast<ssize_t>(kReadSize))
-			f.note = "refused: " + daemon::sys_error(errno, path, "read(2) through DAX").message();
 	}
 
 	std::vector<Probe> probes;
@@ -453,8 +462,9 @@ std::vector<Row> run_fault(const Config &c)
 		progress(c.progress, "fault: repeat " + std::to_string(rep + 1) + "/" + std::to_string(c.repeats) + " done");
 	}
 	for (FaultFile &f : files)
-		if (f.fd >= 0)
-			::close(f.fd);
+		for (int fd : {f.fd, f.fd_pte})
+			if (fd >= 0)
+				::close(fd);
 
 	for (const Probe &p : probes) {
 		const FaultFile &f = files[p.file];

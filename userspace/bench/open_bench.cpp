@@ -175,18 +175,24 @@ private:
 Result<BenchFile> make_file(const std::string &mnt, const std::string &name, uint64_t size, uint32_t strips)
 {
 	BenchFile f{.name = name, .layout = strips ? "interleaved" : "simple", .path = mnt + "/" + name};
-	auto fd = daemon::create_allocated(f.path, 0644, daemon::allocate_spec(size, strips, strips ? kUnit : 0));
-	if (!fd)
-		return fd.error();
+	auto made = daemon::create_allocated(f.path, 0644, daemon::allocate_spec(size, strips, strips ? kUnit : 0));
+	if (!made)
+		return made.error();
+	// Written through a new open: the creating one predates the extents,
+	// and on the daxfmap kernel it holds no fmap (its writes miss the file).
+	::close(*made);
+	const int fd = ::open(f.path.c_str(), O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return daemon::sys_error(errno, f.path, "open");
 	// A recognizable first page: the name and a counter.
 	uint8_t page[kPage];
 	for (size_t i = 0; i < kPage; i++)
 		page[i] = static_cast<uint8_t>(name[i % name.size()] + i / name.size());
-	const bool ok = ::pwrite(*fd, page, kPage, 0) == static_cast<ssize_t>(kPage);
+	const bool ok = ::pwrite(fd, page, kPage, 0) == static_cast<ssize_t>(kPage);
 	const int err = errno;
 	struct stat st {};
-	::fstat(*fd, &st);
-	::close(*fd);
+	::fstat(fd, &st);
+	::close(fd);
 	if (!ok)
 		return daemon::sys_error(err, f.path, "write");
 	f.ino = st.st_ino;
