@@ -58,17 +58,18 @@ if [ -n "$BENCH_QUICK" ]; then
 	cat "$OUT/quick.log"
 	check "daxfmap bench fault --quick" test $rc -eq 0
 	# One line per result row (the scaling entries have no "ranges").
-	tr -d '\n ' <"$OUT/quick.json" | sed 's/},{/}\n{/g' | grep '"ranges":' >"$OUT/quick-rows.txt"
+	tr -d '\n ' <"$OUT/quick.json" | sed 's/},{/}\n{/g; s/}\],"scaling":\[{/}\n{/' | grep '"ranges":' >"$OUT/quick-rows.txt"
 	for m in us_per_pte_fault us_per_pmd_fault MiB_per_s_read; do
 		n=$(grep -c "\"metric\":\"$m\"" "$OUT/quick-rows.txt")
 		check "$m: 8 rows (1 and 32 extents, simple and interleaved, two patterns)" test "$n" -eq 8
 	done
 	check "every row has a median (none refused)" test "$(grep -c '"median"' "$OUT/quick-rows.txt")" -eq 24
 	if [ $traced = 1 ]; then
-		# 4 files x 2 patterns x 5 repeats: 8 PMD and 64 PTE faults per cycle.
+		# 4 files x 2 patterns x (5 repeats + the warm-up): 8 PMD and 64 PTE
+		# faults per cycle.
 		echo "fs_dax: $1 PMD faults (NOPAGE), $2 PMD fallbacks, $3 PTE faults"
-		check "the PMD probes faulted in PMDs (>= 320, no fallback)" test "$1" -ge 320 -a "$2" -eq 0
-		check "the PTE probes faulted in 4 KiB pages (>= 2560)" test "$3" -ge 2560
+		check "the PMD probes faulted in PMDs (>= 384, no fallback)" test "$1" -ge 384 -a "$2" -eq 0
+		check "the PTE probes faulted in 4 KiB pages (>= 3072)" test "$3" -ge 3072
 	else
 		result "fault counts" SKIPPED "no fs_dax tracepoints"
 	fi
