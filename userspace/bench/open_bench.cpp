@@ -492,8 +492,10 @@ std::vector<Row> run_open(const Config &c)
 	};
 	if (!c.open_mount.empty())
 		return run_open_kernel(c);
+	// The model is plain FUSE plus a simulated round trip: on the daxfmap
+	// kernel the daemon must not take FUSE_DAX_FMAP for an image file.
 	BenchMount m;
-	if (auto r = m.start(c); !r)
+	if (auto r = m.start(c, {"--message-path", "off"}); !r)
 		return failed(r.error().message());
 	progress(c.progress, "open: mounted, " + m.report().substr(0, m.report().find('\n')));
 	auto files = make_files(m.mnt(), c.progress);
