@@ -4,6 +4,7 @@
 // the benchmark, not to tests.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "support/bpf_env.hpp"
@@ -63,8 +64,26 @@ TEST_F(CliBench, QuickRunWritesRowsForEveryScenarioAndStrategyAndItsFiles)
 	}
 }
 
+// On kernels without the series the fault scenario must not measure
+// something else: it refuses, naming what the kernel lacks.  (On the daxfmap
+// kernel the guests' bench-smoke runs it for real.)
+TEST_F(CliBench, FaultOnAKernelWithoutFuseDaxFmapRefusesNamingIt)
+{
+	if (std::filesystem::exists("/sys/module/fuse/parameters/dax_fmap_max_reply"))
+		GTEST_SKIP() << "this kernel has FUSE_DAX_FMAP: vm/run --kernel daxfmap --test bench-smoke runs the scenario";
+	const std::string out = path("fault");
+	Outcome r = run({"bench", "fault", "--quick", "--quiet", "--dax-device", "/dev/pmem0", "--out", out});
+	EXPECT_EQ(r.code, 2) << r.out << r.err;
+	EXPECT_CONTAINS(r.err, "fault: not run: kernel: expected the daxfmap kernel");
+	EXPECT_CONTAINS(r.err, "this kernel has no FUSE_DAX_FMAP");
+	EXPECT_FALSE(std::filesystem::exists(out + "/results.json")) << "no figures of anything else";
+	EXPECT_EQ(r.out.find("us_per_pte_fault"), std::string::npos) << r.out;
+}
+
 TEST_F(CliBench, BadOptionsAreUsageErrors)
 {
+	EXPECT_EQ(run({"bench", "fault", "--fault-extents", "0"}).code, 2);
+	EXPECT_EQ(run({"bench", "fault", "--fault-extents", ""}).code, 2);
 	EXPECT_EQ(run({"bench", "--repeats", "3"}).code, 2);
 	EXPECT_EQ(run({"bench", "--extents", "0"}).code, 2);
 	EXPECT_EQ(run({"bench", "--strategies", "btree"}).code, 2);

@@ -17,6 +17,20 @@
 //            BPF_PROG_TEST_RUN (a syscall a real fault hook would not pay:
 //            the figure is an upper bound), then the load from the mapping.
 //
+// That is the model, for stock kernels: the GETXATTR round trip stands in
+// for GET_FMAP, and its rows say so.  On the daxfmap kernel (kernel/patches)
+// with --open-mount (a daxfmapd mount with the message path in force), the
+// real thing is measured instead, open + 4 KiB pread(2) + close:
+//
+//   kernel-first   the first open of an inode the kernel does not hold: the
+//                  kernel sends GET_FMAP (the daemon's counter must rise by
+//                  one per open) and reads through DAX.  Inodes are evicted
+//                  between rounds (drop_caches 2, untimed) and looked up
+//                  again (stat, untimed).
+//   kernel-cached  a further open of the same inode: no GET_FMAP.
+//   kernel-plain   plain FUSE (daxfmapd --message-path off on an emulated
+//                  device): OPEN, then a FUSE READ.
+//
 // Files cover V10's range of fmap sizes: 1, 2 and 32 simple extents (the
 // last two fragmented on purpose), and interleaved extents of 2 and 32
 // strips.  Before timing, every mode's first 4 KiB is checked against the
@@ -27,6 +41,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -82,7 +97,7 @@ public:
 		}
 	}
 
-	Result<void> start(const Config &c)
+	Result<void> start(const Config &c, const std::vector<std::string> &extra = {})
 	{
 		// tmpfs when there is one, so that the device is memory like DAX.
 		std::string base = c.work_dir;
@@ -106,9 +121,10 @@ public:
 				return r.error();
 		}
 		const std::string instance = "bench-" + std::to_string(::getpid());
+		std::vector<std::string> args{"--bpf-instance", instance};
+		args.insert(args.end(), extra.begin(), extra.end());
 		auto l = daemon::launch_daemon({.daemon = c.daemon.empty() ? daemon::find_daemon() : c.daemon,
-						.device = device_, .mountpoint = mnt_,
-						.extra_args = {"--bpf-instance", instance},
+						.device = device_, .mountpoint = mnt_, .extra_args = args,
 						.detach = true, .log = dir_ + "/daxfmapd.log"});
 		if (!l)
 			return l.error();
@@ -159,18 +175,24 @@ private:
 Result<BenchFile> make_file(const std::string &mnt, const std::string &name, uint64_t size, uint32_t strips)
 {
 	BenchFile f{.name = name, .layout = strips ? "interleaved" : "simple", .path = mnt + "/" + name};
-	auto fd = daemon::create_allocated(f.path, 0644, daemon::allocate_spec(size, strips, strips ? kUnit : 0));
-	if (!fd)
-		return fd.error();
+	auto made = daemon::create_allocated(f.path, 0644, daemon::allocate_spec(size, strips, strips ? kUnit : 0));
+	if (!made)
+		return made.error();
+	// Written through a new open: the creating one predates the extents,
+	// and on the daxfmap kernel it holds no fmap (its writes miss the file).
+	::close(*made);
+	const int fd = ::open(f.path.c_str(), O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return daemon::sys_error(errno, f.path, "open");
 	// A recognizable first page: the name and a counter.
 	uint8_t page[kPage];
 	for (size_t i = 0; i < kPage; i++)
 		page[i] = static_cast<uint8_t>(name[i % name.size()] + i / name.size());
-	const bool ok = ::pwrite(*fd, page, kPage, 0) == static_cast<ssize_t>(kPage);
+	const bool ok = ::pwrite(fd, page, kPage, 0) == static_cast<ssize_t>(kPage);
 	const int err = errno;
 	struct stat st {};
-	::fstat(*fd, &st);
-	::close(*fd);
+	::fstat(fd, &st);
+	::close(fd);
 	if (!ok)
 		return daemon::sys_error(err, f.path, "write");
 	f.ino = st.st_ino;
@@ -273,6 +295,190 @@ Result<void> dax_load(const DeviceView &dev, const Resolution &r, const std::str
 	return {};
 }
 
+
+constexpr const char *kModelNote =
+	"model: a GETXATTR round trip stands in for GET_FMAP (this kernel sends none)";
+
+// The daemon's count of GET_FMAP answered, from the mount root.
+Result<uint64_t> get_fmap_count(const std::string &mnt)
+{
+	auto v = daemon::get_xattr(mnt, daemon::kXattrCounters);
+	if (!v)
+		return v.error();
+	const auto at = v->find("get_fmap=");
+	if (at == std::string::npos)
+		return Error{.errnum = EPROTO, .field = mnt + " counters", .expected = "get_fmap=N", .found = *v};
+	return std::stoull(v->substr(at + 9));
+}
+
+// Every unused dentry and inode out of the caches, so that the next open of
+// a file is the first of its inode (the fmap goes with the inode).
+Result<void> evict_inodes()
+{
+	::sync();
+	std::ofstream f("/proc/sys/vm/drop_caches");
+	f << "2\n";
+	f.flush();
+	if (!f)
+		return daemon::sys_error(EIO, "/proc/sys/vm/drop_caches", "write 2");
+	return {};
+}
+
+// open + 4 KiB pread(2) + close: the same access on every path.
+Result<void> open_pread(const BenchFile &f, uint8_t *page)
+{
+	auto fd = open_ro(f);
+	if (!fd)
+		return fd.error();
+	const ssize_t n = ::pread(*fd, page, kPage, 0);
+	const int err = errno;
+	::close(*fd);
+	if (n != static_cast<ssize_t>(kPage))
+		return daemon::sys_error(n < 0 ? err : EIO, f.path, "read");
+	return {};
+}
+
+// Removes the scenario's directory on the mount it was given, however the
+// scenario ends.
+struct DirGuard {
+	std::string dir;
+	~DirGuard()
+	{
+		std::error_code ec;
+		if (!dir.empty())
+			std::filesystem::remove_all(dir, ec);
+	}
+};
+
+std::vector<Row> run_open_kernel(const Config &c)
+{
+	std::vector<Row> rows;
+	auto failed = [&](const std::string &why) {
+		rows.push_back({.scenario = "open", .strategy = "-", .layout = "-", .pattern = "-",
+				.metric = "us_per_open", .unit = "us", .note = "not run: " + why});
+		progress(c.progress, "open: not run: " + why);
+		return rows;
+	};
+	if (::access("/sys/module/fuse/parameters/dax_fmap_max_reply", F_OK) != 0)
+		return failed("--open-mount: kernel: expected the daxfmap kernel (kernel/patches), found no "
+			      "FUSE_DAX_FMAP (no /sys/module/fuse/parameters/dax_fmap_max_reply)");
+	auto path = daemon::get_xattr(c.open_mount, daemon::kXattrPath);
+	if (!path || *path != "message")
+		return failed("--open-mount " + c.open_mount +
+			      ": expected a daxfmapd mount with the message path in force, found " +
+			      (path ? "path " + *path : path.error().message()));
+	// Its own directory on that mount: make_files fills the file system to
+	// fragment it, and all of it goes at the end.
+	DirGuard guard{c.open_mount + "/daxfmap-bench-" + std::to_string(::getpid())};
+	if (::mkdir(guard.dir.c_str(), 0755) != 0) {
+		const std::string why = daemon::sys_error(errno, guard.dir, "mkdir").message();
+		guard.dir.clear();
+		return failed(why);
+	}
+	auto files = make_files(guard.dir, c.progress);
+	if (!files)
+		return failed(files.error().message());
+	BenchMount plain;
+	if (auto r = plain.start(c, {"--message-path", "off"}); !r)
+		return failed("plain mount: " + r.error().message());
+	auto plain_files = make_files(plain.mnt(), c.progress);
+	if (!plain_files)
+		return failed("plain mount: " + plain_files.error().message());
+
+	struct KMode {
+		std::string name;
+		const std::vector<BenchFile> *files;
+		std::map<std::string, std::string> refused;
+		std::map<std::string, std::vector<double>> us;
+	};
+	std::vector<KMode> modes{{"kernel-first", &*files, {}, {}}, {"kernel-cached", &*files, {}, {}},
+				 {"kernel-plain", &*plain_files, {}, {}}};
+	// Same bytes on every path before anything is timed.
+	for (size_t i = 0; i < files->size(); i++) {
+		uint8_t a[kPage], b[kPage];
+		const BenchFile &f = (*files)[i];
+		if (auto r = open_pread(f, a); !r)
+			modes[0].refused[f.name] = modes[1].refused[f.name] = r.error().message();
+		else if (auto p = open_pread((*plain_files)[i], b); !p)
+			modes[2].refused[f.name] = p.error().message();
+		else if (std::memcmp(a, b, kPage) != 0)
+			for (KMode &m : modes)
+				m.refused[f.name] = "WRONG DATA: the first page differs between the two mounts";
+	}
+
+	// Each repeat is `rounds` rounds: evict, look every file up again, then
+	// one first open per file, `per_round` cached and plain opens, in turn.
+	const unsigned per_round = 5, rounds = c.quick ? 3 : 20;
+	progress(c.progress, "open (daxfmap kernel): " + std::to_string(files->size()) + " files x 3 modes x " +
+				     std::to_string(c.repeats) + " repeats x " + std::to_string(rounds) + " rounds");
+	uint8_t page[kPage];
+	auto timed = [&](KMode &m, const BenchFile &f, unsigned n) -> double {
+		const auto t0 = std::chrono::steady_clock::now();
+		for (unsigned i = 0; i < n; i++)
+			if (auto r = open_pread(f, page); !r) {
+				m.refused[f.name] = r.error().message();
+				return 0;
+			}
+		return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+	};
+	for (unsigned rep = 0; rep < c.repeats; rep++) {
+		std::map<std::pair<size_t, size_t>, double> total;
+		for (unsigned r = 0; r < rounds; r++) {
+			if (auto e = evict_inodes(); !e)
+				return failed(e.error().message());
+			for (const auto *set : {&*files, &*plain_files})
+				for (const BenchFile &f : *set) {
+					struct stat st {};
+					(void)::stat(f.path.c_str(), &st);
+				}
+			auto before = get_fmap_count(c.open_mount);
+			for (size_t i = 0; i < files->size(); i++) {
+				const std::string &name = (*files)[i].name;
+				for (size_t mi = 0; mi < modes.size(); mi++)
+					if (!modes[mi].refused.count(name))
+						total[{mi, i}] += timed(modes[mi], (*modes[mi].files)[i], mi == 0 ? 1 : per_round);
+			}
+			// One GET_FMAP per first open, none for the cached ones: else
+			// the first opens were not first.
+			auto after = get_fmap_count(c.open_mount);
+			if (!before || !after)
+				return failed((before ? after : before).error().message());
+			size_t firsts = 0;
+			for (const BenchFile &f : *files)
+				firsts += !modes[0].refused.count(f.name);
+			if (*after - *before != firsts)
+				return failed("GET_FMAP: expected " + std::to_string(firsts) + " in a round (one per first open), found " +
+					      std::to_string(*after - *before) + " (drop_caches did not evict the inodes?)");
+		}
+		for (size_t mi = 0; mi < modes.size(); mi++)
+			for (size_t i = 0; i < files->size(); i++)
+				if (!modes[mi].refused.count((*files)[i].name))
+					modes[mi].us[(*files)[i].name].push_back(total[{mi, i}] /
+										 (rounds * (mi == 0 ? 1 : per_round)));
+	}
+
+	for (const BenchFile &f : *files) {
+		double first = NAN;
+		if (auto it = modes[0].us.find(f.name); it != modes[0].us.end())
+			first = summarize(it->second).median;
+		for (const KMode &m : modes) {
+			const std::string shape = f.layout == "simple" ? "-" : std::to_string(f.ranges) + " strips";
+			const auto refused = m.refused.find(f.name);
+			Row row{.scenario = "open", .strategy = m.name, .layout = f.layout, .extents = f.extents,
+				.ranges = f.ranges, .pattern = shape, .metric = "us_per_open", .unit = "us",
+				.baseline = "kernel-first",
+				.iterations = rounds * (&m == &modes[0] ? 1 : per_round),
+				.note = refused != m.refused.end() ? "refused: " + refused->second : std::string()};
+			if (auto it = m.us.find(f.name); it != m.us.end() && !it->second.empty()) {
+				row.value = summarize(it->second);
+				row.ratio = row.value.median / first;
+			}
+			rows.push_back(std::move(row));
+		}
+	}
+	return rows;
+}
+
 } // namespace
 
 std::vector<Row> run_open(const Config &c)
@@ -284,8 +490,12 @@ std::vector<Row> run_open(const Config &c)
 		progress(c.progress, "open: not run: " + why);
 		return rows;
 	};
+	if (!c.open_mount.empty())
+		return run_open_kernel(c);
+	// The model is plain FUSE plus a simulated round trip: on the daxfmap
+	// kernel the daemon must not take FUSE_DAX_FMAP for an image file.
 	BenchMount m;
-	if (auto r = m.start(c); !r)
+	if (auto r = m.start(c, {"--message-path", "off"}); !r)
 		return failed(r.error().message());
 	progress(c.progress, "open: mounted, " + m.report().substr(0, m.report().find('\n')));
 	auto files = make_files(m.mnt(), c.progress);
@@ -413,7 +623,8 @@ std::vector<Row> run_open(const Config &c)
 			Row row{.scenario = "open", .strategy = mode.name, .layout = f.layout, .extents = f.extents,
 				.ranges = f.ranges, .pattern = shape, .metric = "us_per_open", .unit = "us",
 				.baseline = "message", .iterations = opens,
-				.note = refused != mode.refused.end() ? "refused: " + refused->second : mode.note};
+				.note = refused != mode.refused.end() ? "refused: " + refused->second
+					: mode.name == "message" ? std::string(kModelNote) : mode.note};
 			if (auto it = mode.us.find(f.name); it != mode.us.end() && !it->second.empty()) {
 				row.value = summarize(it->second);
 				row.ratio = row.value.median / message;

@@ -175,6 +175,8 @@ nlohmann::ordered_json to_json(const std::vector<Row> &rows, const Machine &m, c
 			{"kernel", m.kernel}, {"hostname", m.hostname}, {"date", m.date}};
 	j["config"] = {{"quick", c.quick}, {"repeats", c.repeats}, {"seed", c.seed}, {"target_ms", c.target_ms},
 		       {"extent_counts", c.extent_counts}};
+	if (std::any_of(rows.begin(), rows.end(), [](const Row &r) { return r.scenario == "fault"; }))
+		j["config"]["fault_extents"] = c.fault_extents;
 	for (const Row &r : rows) {
 		nlohmann::ordered_json x{{"scenario", r.scenario}, {"strategy", r.strategy}, {"layout", r.layout},
 					 {"extents", r.extents}, {"ranges", r.ranges}, {"pattern", r.pattern},
@@ -247,6 +249,14 @@ Result<std::vector<std::string>> write_plots(const std::vector<Row> &rows, const
 			fam["open"][r.strategy + " " + r.layout].emplace_back(r.ranges, r.value.median);
 			ylabel["open"] = r.metric + " (" + r.unit + ")";
 			xlabel["open"] = "device ranges in the fmap (extents, or strips)";
+			continue;
+		}
+		if (r.scenario == "fault") {
+			// One plot per metric and layout: a curve per pattern.
+			const std::string key = "fault-" + r.metric + "-" + r.layout;
+			fam[key][r.pattern].emplace_back(r.extents, r.value.median);
+			ylabel[key] = r.metric + " (" + r.unit + ")";
+			xlabel[key] = "extents per file";
 			continue;
 		}
 		const std::string key = r.scenario + "-" + r.layout + (r.pattern == "-" ? "" : "-" + r.pattern);

@@ -35,21 +35,28 @@ struct Config {
 	double target_ms = 20;          // per timed repeat
 	std::string daemon;             // open: daxfmapd to run (empty: find_daemon())
 	std::string work_dir;           // open: where its device and mount go (empty: /dev/shm)
+	std::string open_mount;         // open on the daxfmap kernel: a message-path daxfmapd mount
+	// fault: extent counts (over 32 need fuse.dax_fmap_max_reply), the
+	// fsdax device the files map, the test FUSE server that serves them.
+	std::vector<uint32_t> fault_extents{1, 32};
+	std::string dax_device;
+	std::string fmapsrv = "fmapsrv";
 	std::ostream *progress = nullptr; // progress lines (stderr), or none
 };
 
 struct Row {
-	std::string scenario; // resolve | open | update | memory
+	std::string scenario; // resolve | open | update | memory | fault
 	std::string strategy;
 	std::string layout;
 	uint32_t extents = 0;  // top-level extents of the fmap
 	uint64_t ranges = 0;   // extents + strips: the device ranges
 	std::string pattern;   // sequential | random, or "-"
 	std::string metric;    // ns_per_lookup | us_per_open | extents_per_s | us_per_swap | bytes_per_extent
+	                       // | us_per_pte_fault | us_per_pmd_fault | MiB_per_s_read
 	std::string unit;
 	Summary value;
 	double ratio = NAN;    // value.median / the baseline's, where that means something
-	std::string baseline = "native"; // what ratio compares with (open: "message")
+	std::string baseline = "native"; // what ratio compares with (open: "message", fault: "1 extent")
 	uint64_t iterations = 0; // lookups per repeat (resolve)
 	uint64_t extra = 0;    // memory: total bytes of the strategy's maps
 	std::string note;      // why there is no value (a bounded layout refused it), caps
@@ -64,5 +71,8 @@ std::vector<Row> run_resolve(const Config &c);
 std::vector<Row> run_open(const Config &c);
 std::vector<Row> run_update(const Config &c);
 std::vector<Row> run_memory(const Config &c);
+// Needs the daxfmap kernel, root, an fsdax device and fmapsrv; one row
+// noting why when any is missing.
+std::vector<Row> run_fault(const Config &c);
 
 } // namespace daxfmap::bench

@@ -19,6 +19,8 @@
 #include "daxfmapd/launch.hpp"
 #include "libdaxfmap/size_parse.hpp"
 
+#include <unistd.h>
+
 namespace daxfmap::cli {
 
 namespace {
@@ -32,6 +34,10 @@ struct Options {
 	std::string layouts = "simple,simple-pow2,interleaved";
 	std::string seed = "1";
 	std::string out_dir;
+	std::string fault_extents = "1,32";
+	std::string dax_device;
+	std::string fmapsrv;
+	std::string open_mount;
 	bool json = false;
 	bool quiet = false;
 };
@@ -55,6 +61,31 @@ Result<void> write_file(const std::string &path, const std::string &data)
 	return {};
 }
 
+// Extent counts, each 1..1M; false (said on stderr) for a bad one.
+bool parse_counts(Io &io, const std::string &list, const char *option, std::vector<uint32_t> &out)
+{
+	out.clear();
+	for (const std::string &e : split(list)) {
+		auto n = parse_size(e, option);
+		if (!n || *n == 0 || *n > (1u << 20)) {
+			io.err << "daxfmap bench: " << option << ": each count must be 1..1048576, found '" << e << "'\n";
+			return false;
+		}
+		out.push_back(static_cast<uint32_t>(*n));
+	}
+	if (out.empty())
+		io.err << "daxfmap bench: " << option << ": expected at least one count, found '" << list << "'\n";
+	return !out.empty();
+}
+
+// fmapsrv beside this program (the guests' /bin), else from the PATH.
+std::string find_fmapsrv()
+{
+	std::error_code ec;
+	const auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "fmapsrv";
+	return !ec && ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "fmapsrv";
+}
+
 int run(Io &io, const Options &o)
 {
 	bench::Config c;
@@ -73,17 +104,13 @@ int run(Io &io, const Options &o)
 	}
 	c.repeats = static_cast<unsigned>(*repeats);
 	c.seed = *seed;
-	if (!o.extents.empty()) {
-		c.extent_counts.clear();
-		for (const std::string &e : split(o.extents)) {
-			auto n = parse_size(e, "--extents");
-			if (!n || *n == 0 || *n > (1u << 20)) {
-				io.err << "daxfmap bench: --extents: each count must be 1..1048576, found '" << e << "'\n";
-				return kExitUsage;
-			}
-			c.extent_counts.push_back(static_cast<uint32_t>(*n));
-		}
-	}
+	if (!o.extents.empty() && !parse_counts(io, o.extents, "--extents", c.extent_counts))
+		return kExitUsage;
+	if (!parse_counts(io, o.fault_extents, "--fault-extents", c.fault_extents))
+		return kExitUsage;
+	c.dax_device = o.dax_device;
+	c.open_mount = o.open_mount;
+	c.fmapsrv = o.fmapsrv.empty() ? find_fmapsrv() : o.fmapsrv;
 	c.strategies.clear();
 	for (const std::string &s : split(o.strategies)) {
 		auto st = bpf::parse_strategy(s);
@@ -122,8 +149,15 @@ int run(Io &io, const Options &o)
 			r = bench::run_update(c);
 		else if (s == "memory")
 			r = bench::run_memory(c);
-		else {
-			io.err << "daxfmap bench: unknown scenario '" << s << "' (resolve, open, update, memory)\n";
+		else if (s == "fault") {
+			r = bench::run_fault(c);
+			// Asked for by name: a fault scenario that cannot run is an error.
+			if (r.size() == 1 && r[0].note.rfind("not run: ", 0) == 0) {
+				io.err << "daxfmap bench: fault: " << r[0].note << "\n";
+				return kExitUsage;
+			}
+		} else {
+			io.err << "daxfmap bench: unknown scenario '" << s << "' (resolve, open, update, memory, fault)\n";
 			return kExitUsage;
 		}
 		rows.insert(rows.end(), r.begin(), r.end());
@@ -161,7 +195,8 @@ Verb add_bench(CLI::App &app)
 {
 	auto o = std::make_shared<Options>();
 	CLI::App *cmd = app.add_subcommand("bench", "Measure the resolvers: lookup cost, opens, updates, map memory");
-	cmd->add_option("SCENARIO", o->scenarios, "resolve, open, update, memory (default: all)");
+	cmd->add_option("SCENARIO", o->scenarios,
+			"resolve, open, update, memory (default: these four); fault (by name)");
 	cmd->add_flag("--quick", o->quick, "A short run (1, 32 and 1K extents, short repeats):\na smoke test of the harness, not figures");
 	cmd->add_option("--repeats", o->repeats, "Repeats per measurement (>= 5)")->capture_default_str();
 	cmd->add_option("--extents", o->extents, "Comma-separated extent counts\n(default 1,2,32,1K,32K,1M)");
@@ -170,6 +205,13 @@ Verb add_bench(CLI::App &app)
 		->capture_default_str();
 	cmd->add_option("--seed", o->seed, "Seed of the generated fmaps")->capture_default_str();
 	cmd->add_option("--out", o->out_dir, "Write results.json, results.csv and plots/*.svg here");
+	cmd->add_option("--fault-extents", o->fault_extents,
+			"fault: comma-separated extent counts; over 32 need the\nkernel's large maps (fuse.dax_fmap_max_reply)")
+		->capture_default_str();
+	cmd->add_option("--dax-device", o->dax_device, "fault: the fsdax block device the files map (e.g. /dev/pmem0;\nonly read)");
+	cmd->add_option("--fmapsrv", o->fmapsrv, "fault: the test FUSE server (vm/guest/fmapsrv.c)\n(default: beside daxfmap, else PATH)");
+	cmd->add_option("--open-mount", o->open_mount,
+			"open on the daxfmap kernel: a daxfmapd mount with the message\npath in force, to measure the real GET_FMAP (see below)");
 	cmd->add_flag("--json", o->json, "Print JSON instead of tables");
 	cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr");
 	cmd->footer(
@@ -181,13 +223,25 @@ Verb add_bench(CLI::App &app)
 		"  carrying the real GET_FMAP reply, V10 validation, native resolution, a load from\n"
 		"  the device), bpf-<strategy> (one in-kernel resolution, the load); ratio to message.\n"
 		"  Files of 1, 2, 32 simple extents and 2, 32 strips (V10's one-page range).\n"
+		"  That message row is a model (its note says so). On the daxfmap kernel,\n"
+		"  --open-mount MNT measures the real thing: open + 4 KiB pread + close, the first\n"
+		"  open of an evicted inode (GET_FMAP sent; drop_caches between rounds), a cached\n"
+		"  one, and plain FUSE (--message-path off); ratio to kernel-first. It fills MNT's\n"
+		"  file system with its files, in a directory of its own that it removes.\n"
 		"update: compile-and-load throughput (extents/s) and atomic swap latency (us).\n"
 		"memory: bytes per extent of each strategy's maps (fdinfo memlock, pools sized to\n"
 		"  the file) against the wire format.\n"
+		"fault: only on the daxfmap kernel (kernel/patches: FUSE_DAX_FMAP); says what is\n"
+		"  missing elsewhere.  fmapsrv serves generated files (--fault-extents, simple and\n"
+		"  interleaved) over --dax-device; us per first-touch 4 KiB PTE fault\n"
+		"  (MADV_NOHUGEPAGE) and 2 MiB PMD fault, and MiB/s of 1 MiB read(2)s, sequential\n"
+		"  and random; an untimed warm-up cycle, then munmap + mmap between cycles; ratio\n"
+		"  to the 1-extent file.\n"
 		"Strategies are interleaved inside every repeat, so ratios hold on a noisy machine.\n"
 		"The tables end with each curve's growth from the fewest extents to the most.\n"
 		"Needs root for the BPF strategies and the mount.\n\n"
-		"Examples:\n  daxfmap bench --quick\n  daxfmap bench resolve --extents 1,32,1M --out bench-results");
+		"Examples:\n  daxfmap bench --quick\n  daxfmap bench resolve --extents 1,32,1M --out bench-results\n"
+		"  daxfmap bench fault --dax-device /dev/pmem0 --fault-extents 1,32,1K,32K,1M");
 	return {cmd, [o](Io &io) { return run(io, *o); }};
 }
 

@@ -16,7 +16,9 @@
  * of PATH (the next index, from 0) or INDEX=PATH: GET_DAXDEV INDEX names
  * PATH, an index not in the list gets ENODEV.  One line per
  * GET_FMAP / GET_DAXDEV goes to LOG (default stderr):
- * "GET_FMAP NAME BYTES write=0|ERRNAME".
+ * "GET_FMAP NAME BYTES write=0|ERRNAME"; and one for INIT, "INIT kernel
+ * MAJOR.MINOR, FUSE_DAX_FMAP offered and accepted|not offered", which
+ * daxfmap bench fault reads to know the message path is in force.
  * Runs in the foreground until unmounted.  Raw protocol, one thread: it
  * knows INIT, LOOKUP, GETATTR, OPEN, RELEASE, FLUSH, OPENDIR, READDIR,
  * RELEASEDIR, STATFS, FORGET, BATCH_FORGET, INTERRUPT, DESTROY and the two

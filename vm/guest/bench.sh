@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest benchmark "bench" (not a test: vm/run --kernel daxfmap --test bench):
+# `daxfmap bench fault` on the daxfmap kernel, /dev/pmem0 in fsdax mode, the
+# files served by fmapsrv; 1 to 1M extents (over 32 with the kernel's large
+# maps, fuse.dax_fmap_max_reply at its 64 MiB ceiling).  Then `daxfmap bench
+# open` against the real GET_FMAP (daxfmapd on /dev/pmem0, made afresh), and
+# the GETXATTR model beside it.  The results (JSON, CSV, tables) go to
+# /results/bench.  BENCH_QUICK=1 (bench-smoke.sh) makes
+# it a smoke check instead: a quick run of 1 and 32 extents must produce
+# rows with values, and the fs_dax tracepoints must count the PMD and PTE
+# faults it made (no timing is checked).
+# shellcheck shell=sh
+. /vm/lib.sh
+OUT=/results/bench
+PARAM=/sys/module/fuse/parameters/dax_fmap_max_reply
+
+# open_kernel [--quick]: the open scenario against the real GET_FMAP, on a
+# daxfmapd mount of /dev/pmem0 (message path in force); JSON into
+# $OUT/open.json (and one line per row in open-flat.json, for grep).
+open_kernel() {
+	step "open: the real GET_FMAP round trip (daxfmapd on /dev/pmem0)"
+	check "mkfs /dev/pmem0" daxfmap mkfs /dev/pmem0 || return 1
+	mkdir -p "$MNT"
+	daxfmap mount /dev/pmem0 "$MNT" --no-bpf --log /results/daxfmapd-bench.log >/results/mount-bench.txt 2>&1 ||
+		{ cat /results/mount-bench.txt; return 1; }
+	cat /results/mount-bench.txt
+	daxfmap bench open "$@" --json --open-mount "$MNT" >"$OUT/open.json" 2>"$OUT/open.log"
+	orc=$?
+	cat "$OUT/open.log"
+	daxfmap umount "$MNT"
+	tr -d '\n ' <"$OUT/open.json" | sed 's/},{/}\n{/g' >"$OUT/open-flat.json"
+	return $orc
+}
+
+# open_model [--quick]: the GETXATTR model beside it, on this kernel too
+# (its daemon declines FUSE_DAX_FMAP for its image file).
+open_model() {
+	step "open: the GETXATTR model"
+	daxfmap bench open "$@" --json >"$OUT/open-model.json" 2>"$OUT/open-model.log"
+	check "daxfmap bench open (the GETXATTR model)" test $? -eq 0
+	cat "$OUT/open-model.log"
+	tr -d '\n ' <"$OUT/open-model.json" | sed 's/},{/}\n{/g' >"$OUT/open-model-flat.json"
+	for m in plain message bpf-digest; do
+		check "open (model): $m rows with values" grep -q "\"strategy\":\"$m\".*\"median\"" "$OUT/open-model-flat.json"
+	done
+}
+
+step "kernel"
+if [ ! -e $PARAM ]; then
+	# The scenario must refuse, naming what is missing.
+	daxfmap bench fault --quick --dax-device /dev/pmem0 >/results/refusal.txt 2>&1
+	rc=$?
+	cat /results/refusal.txt
+	check "fault refuses on $KREL (no FUSE_DAX_FMAP), exit 2" test $rc -eq 2
+	check "the refusal names FUSE_DAX_FMAP" grep -q "FUSE_DAX_FMAP" /results/refusal.txt
+	result "fault figures" SKIPPED "$KREL has no FUSE_DAX_FMAP (vm/run --kernel daxfmap)"
+	finish
+	exit $?
+fi
+check "fsdax /dev/pmem0" setup_fsdax 0 || { finish; exit 1; }
+mkdir -p "$OUT"
+
+if [ -n "$BENCH_QUICK" ]; then
+	step "fault --quick: rows, and the faults the tracepoints count"
+	traced=0
+	dax_trace_on && traced=1
+	daxfmap bench fault --quick --json --dax-device /dev/pmem0 --fault-extents 1,32 \
+		>"$OUT/quick.json" 2>"$OUT/quick.log"
+	rc=$?
+	[ $traced = 1 ] && set -- $(dax_trace_counts)
+	cat "$OUT/quick.log"
+	check "daxfmap bench fault --quick" test $rc -eq 0
+	# One line per result row (the scaling entries have no "ranges").
+	tr -d '\n ' <"$OUT/quick.json" | sed 's/},{/}\n{/g; s/}\],"scaling":\[{/}\n{/' | grep '"ranges":' >"$OUT/quick-rows.txt"
+	for m in us_per_pte_fault us_per_pmd_fault MiB_per_s_read; do
+		n=$(grep -c "\"metric\":\"$m\"" "$OUT/quick-rows.txt")
+		check "$m: 8 rows (1 and 32 extents, simple and interleaved, two patterns)" test "$n" -eq 8
+	done
+	check "every row has a median (none refused)" test "$(grep -c '"median"' "$OUT/quick-rows.txt")" -eq 24
+	if [ $traced = 1 ]; then
+		# 4 files x 2 patterns x (5 repeats + the warm-up): 8 PMD and 64 PTE
+		# faults per cycle.
+		echo "fs_dax: $1 PMD faults (NOPAGE), $2 PMD fallbacks, $3 PTE faults"
+		check "the PMD probes faulted in PMDs (>= 384, no fallback)" test "$1" -ge 384 -a "$2" -eq 0
+		check "the PTE probes faulted in 4 KiB pages (>= 3072)" test "$3" -ge 3072
+	else
+		result "fault counts" SKIPPED "no fs_dax tracepoints"
+	fi
+	open_kernel --quick
+	rc=$?
+	check "daxfmap bench open --quick --open-mount" test $rc -eq 0
+	for m in kernel-first kernel-cached kernel-plain; do
+		check "open: $m rows with values" grep -q "\"strategy\":\"$m\".*\"median\"" "$OUT/open-flat.json"
+	done
+	open_model --quick
+	finish
+	exit $?
+fi
+
+step "fault: 1 to 1M extents (large maps: $PARAM = 64 MiB)"
+echo 67108864 >$PARAM
+daxfmap bench fault --dax-device /dev/pmem0 --fault-extents 1,32,1K,32K,1M --out "$OUT" \
+	>"$OUT/tables.txt" 2>"$OUT/progress.log"
+rc=$?
+echo 0 >$PARAM
+cat "$OUT/progress.log" "$OUT/tables.txt"
+check "daxfmap bench fault" test $rc -eq 0
+check "rows with values" grep -q '"median"' "$OUT/results.json"
+open_kernel
+check "daxfmap bench open --open-mount" test $? -eq 0
+open_model
+finish
