@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // daxfmap creat PATH --size S [--strips N --chunk C] [--mode M]: a
-// preallocated file in a daxfmap mount (files have no holes and never grow).
+// preallocated file in a daxfmap mount: exactly the space asked for, simple
+// or striped (files written by other tools grow as they are written).
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
