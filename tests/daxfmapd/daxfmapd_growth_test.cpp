@@ -134,5 +134,23 @@ TEST_F(Daxfmapd, AFileGrowingUnderBpfReadersIsResolvedByItsOldOrNewFmapNeverAMix
 	}
 }
 
+TEST_F(Daxfmapd, AtMountEveryStrategyIsFilledWithTheFilesTheLogHolds)
+{
+	DAXFMAP_REQUIRE_BPF();
+	mkfs("256M");
+	const std::string inst = "daxfmapd-fill-" + std::to_string(::getpid());
+	mount({"--no-bpf"});
+	for (int i = 0; i < 20; i++)
+		ASSERT_EQ(run({"creat", in_mnt("f" + std::to_string(i)), "--size", std::to_string(1 + i % 3) + "M"}).code, 0);
+	ASSERT_EQ(run({"creat", in_mnt("striped"), "--size", "16M", "--strips", "4"}).code, 0);
+	umount();
+	Outcome m = mount({"--bpf-instance", inst});
+	EXPECT_EQ(slurp(path("daemon.log")).find("refused"), std::string::npos) << slurp(path("daemon.log"));
+	Outcome v = run({"verify", mnt_, "--queries", "100"});
+	EXPECT_EQ(v.code, 0) << v.out << v.err;
+	EXPECT_CONTAINS(v.out, "21 files");
+	EXPECT_CONTAINS(v.out, "OK");
+}
+
 } // namespace
 } // namespace daxfmap::testing

@@ -45,7 +45,7 @@ struct Config {
 };
 
 struct Row {
-	std::string scenario; // resolve | open | update | memory | fault
+	std::string scenario; // resolve | open | update | memory | fault | fs | fault
 	std::string strategy;
 	std::string layout;
 	uint32_t extents = 0;  // top-level extents of the fmap
@@ -74,5 +74,9 @@ std::vector<Row> run_memory(const Config &c);
 // Needs the daxfmap kernel, root, an fsdax device and fmapsrv; one row
 // noting why when any is missing.
 std::vector<Row> run_fault(const Config &c);
+// The file system's creates, grows and renames per second, and a mount of a
+// 100K-entry log (replay, then the BPF maps filled one file at a time
+// against upsert_many).  No FUSE, no root.
+std::vector<Row> run_fs(const Config &c);
 
 } // namespace daxfmap::bench

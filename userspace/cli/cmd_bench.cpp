@@ -149,6 +149,8 @@ int run(Io &io, const Options &o)
 			r = bench::run_update(c);
 		else if (s == "memory")
 			r = bench::run_memory(c);
+		else if (s == "fs")
+			r = bench::run_fs(c);
 		else if (s == "fault") {
 			r = bench::run_fault(c);
 			// Asked for by name: a fault scenario that cannot run is an error.
@@ -157,7 +159,7 @@ int run(Io &io, const Options &o)
 				return kExitUsage;
 			}
 		} else {
-			io.err << "daxfmap bench: unknown scenario '" << s << "' (resolve, open, update, memory, fault)\n";
+			io.err << "daxfmap bench: unknown scenario '" << s << "' (resolve, open, update, memory, fault, fs)\n";
 			return kExitUsage;
 		}
 		rows.insert(rows.end(), r.begin(), r.end());
@@ -196,7 +198,7 @@ Verb add_bench(CLI::App &app)
 	auto o = std::make_shared<Options>();
 	CLI::App *cmd = app.add_subcommand("bench", "Measure the resolvers: lookup cost, opens, updates, map memory");
 	cmd->add_option("SCENARIO", o->scenarios,
-			"resolve, open, update, memory (default: these four); fault (by name)");
+			"resolve, open, update, memory (default: these four); fault, fs (by name)");
 	cmd->add_flag("--quick", o->quick, "A short run (1, 32 and 1K extents, short repeats):\na smoke test of the harness, not figures");
 	cmd->add_option("--repeats", o->repeats, "Repeats per measurement (>= 5)")->capture_default_str();
 	cmd->add_option("--extents", o->extents, "Comma-separated extent counts\n(default 1,2,32,1K,32K,1M)");

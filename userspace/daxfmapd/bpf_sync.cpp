@@ -86,6 +86,24 @@ std::string BpfSync::upsert(uint64_t ino, const Fmap &fmap)
 	return refused;
 }
 
+size_t BpfSync::upsert_all(const std::vector<std::pair<uint64_t, Fmap>> &files)
+{
+	std::lock_guard lock(mu_);
+	std::vector<bpf::Resolver::FileFmap> batch;
+	batch.reserve(files.size());
+	for (const auto &[ino, fmap] : files)
+		if (!(fmap.is_simple() && fmap.simple().empty()))
+			batch.push_back({ino, &fmap});
+	size_t refused = 0;
+	for (auto &r : resolvers_) {
+		if (r->upsert_many(batch))
+			continue;
+		for (const auto &f : batch)
+			refused += !r->upsert(f.file_id, *f.fmap);
+	}
+	return refused;
+}
+
 void BpfSync::remove(uint64_t ino)
 {
 	std::lock_guard lock(mu_);

@@ -42,6 +42,11 @@ public:
 	// cannot hold it (hash's inline limit) is noted, not fatal: the return
 	// says which strategies refused, empty when all took it.
 	std::string upsert(uint64_t ino, const Fmap &fmap);
+	// A mount's files at once: one batched update per strategy
+	// (Resolver::upsert_many); a strategy that refuses one of them gets them
+	// one at a time instead, so that it holds all it can.  Returns how many
+	// (strategy, file) pairs were refused.
+	size_t upsert_all(const std::vector<std::pair<uint64_t, Fmap>> &files);
 	void remove(uint64_t ino);
 
 private:

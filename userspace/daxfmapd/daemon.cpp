@@ -890,12 +890,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 			s.bpf_note_ = "no BPF instance, carrying on without it: " + b.error().message();
 		} else {
 			s.bpf_ = std::move(*b);
-			size_t refused = 0;
-			for (const auto &[ino, fmap] : fsys.files()) {
-				const bool empty = fmap.is_simple() && fmap.simple().empty();
-				if (!empty && !s.bpf_->upsert(ino, fmap).empty())
-					refused++;
-			}
+			const size_t refused = s.bpf_->upsert_all(fsys.files());
 			if (refused)
 				s.say(std::to_string(refused) + " fmaps refused by a BPF strategy (over its limits)");
 			BpfSync *sync = s.bpf_.get();
