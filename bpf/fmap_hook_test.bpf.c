@@ -11,17 +11,12 @@
  *               the end of the device, a device that is not installed, or a
  *               device offset in another place of its page than the file
  *               offset.
- *
- * The kernel's types are declared here as the kernel names them; CO-RE
- * relocates the field offsets against the running kernel's BTF.  A member's
- * arguments come as ctx[0], ctx[1] (the struct_ops calling convention).
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-/* Not <linux/fuse.h>: it includes libc headers a BPF build lacks */
-#include <linux/fuse_dax_fmap.h>
+#include "fuse_dax_fmap_ops.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -34,36 +29,6 @@ enum hook_lie {
 	HOOK_LIE_PAST_DEVICE = 0,	/* 1 TiB past the start of the device */
 	HOOK_LIE_NO_DEVICE = 1,		/* device index 7: never installed */
 	HOOK_LIE_MISALIGNED = 2,	/* 512 bytes off the file offset's place */
-};
-
-struct fuse_dax_fmap_setup_args {
-	__u64 nodeid;
-} __attribute__((preserve_access_index));
-
-struct fuse_dax_fmap_setup_out {
-	__u64 size;
-} __attribute__((preserve_access_index));
-
-struct fuse_dax_fmap_resolve_args {
-	__u64 nodeid;
-	__u64 offset;
-	__u64 length;
-	__u64 size;
-	__u32 flags;
-} __attribute__((preserve_access_index));
-
-struct fuse_dax_fmap_resolve_out {
-	__u64 dev_offset;
-	__u64 length;
-	__u32 dev_index;
-} __attribute__((preserve_access_index));
-
-struct fuse_dax_fmap_ops {
-	int (*setup)(struct fuse_dax_fmap_setup_args *args,
-		     struct fuse_dax_fmap_setup_out *out);
-	int (*resolve)(struct fuse_dax_fmap_resolve_args *args,
-		       struct fuse_dax_fmap_resolve_out *out);
-	char name[FUSE_DAX_FMAP_OPS_NAME_MAX];
 };
 
 SEC("struct_ops/hook_setup")

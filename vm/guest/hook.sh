@@ -10,7 +10,9 @@
 # has it mapped, the same mapping faults again through GET_FMAP (one); a
 # lying resolver (past the device, an absent device, misaligned) gets EIO
 # and SIGBUS and a kernel warning, never an oops, and its mount works again
-# through GET_FMAP once it is unregistered.
+# through GET_FMAP once it is unregistered; the strategies' struct_ops forms
+# load over a daxfmap instance's maps, register, and fall back for a file
+# the maps do not hold.
 # shellcheck shell=sh
 . /vm/lib.sh
 DEV=/dev/pmem0
@@ -128,6 +130,25 @@ for what in "past the device's end" "device 7 (not installed)" "misaligned by 51
 	wait $srv 2>/dev/null
 	lie=$((lie + 1))
 done
+step "the strategies' struct_ops forms, over the maps of a daxfmap instance"
+# Loaded by libbpf 1.1.2 over the maps "daxfmap bpf load" pinned, accepted
+# by the verifier and registered.  The maps hold no fmap for fmapsrv's file,
+# so setup answers FALLBACK: the file opens through GET_FMAP.
+for s in hash flat digest; do
+	check "$s: daxfmap bpf load" daxfmap bpf load --instance "vmhook_$s" --strategies "$s" || continue
+	check "$s: register daxfmap_$s over the instance's maps" \
+		hookctl strategy "$s" "/sys/fs/bpf/daxfmap/vmhook_$s/$s" || continue
+	LOG=/results/fmapsrv-$s.log
+	mount_fmapsrv "daxfmap_$s" /mnt/strategy "$LOG"
+	check "$s: fmapsrv bound to daxfmap_$s" grep -q "^BIND daxfmap_$s ok" "$LOG"
+	check "$s: a file the maps do not hold reads through the message path" cmp /tmp/hook.pat /mnt/strategy/$F
+	check "$s: one GET_FMAP" test "$(count GET_FMAP "$LOG")" -eq 1
+	umount /mnt/strategy
+	wait $srv 2>/dev/null
+	check "$s: unregister daxfmap_$s" hookctl unregister "$s"
+	daxfmap bpf unload --instance "vmhook_$s"
+done
+
 dmesg | grep 'fuse: DAX file map' | head -5
 check "no oops, BUG or kernel warning with a backtrace" sh -c '! dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace"'
 finish

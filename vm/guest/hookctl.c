@@ -9,7 +9,11 @@
  *                  every file: SIZE bytes at BASE on device 0; "lie" then
  *                  answers each resolve with lie LIE (0: past the device's
  *                  end, 1: device 7, 2: misaligned); prints the ops' name
- *   hookctl unregister const|lie
+ *   hookctl strategy hash|flat|digest PINDIR
+ *                  the strategy's struct_ops form (bpf/S_hook.bpf.c, ops
+ *                  "daxfmap_S") over the maps a "daxfmap bpf load" instance
+ *                  pinned in PINDIR (/sys/fs/bpf/daxfmap/NAME/S)
+ *   hookctl unregister const|lie|hash|flat|digest
  *                  deletes the registration (the kernel unbinds every
  *                  connection bound to it)
  *
@@ -26,13 +30,124 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "digest_hook.skel.h"
+#include "flat_hook.skel.h"
 #include "fmap_hook_test.skel.h"
+#include "hash_hook.skel.h"
+
+/* The strategies' skeletons, by name, through their bpf_object */
+struct strategy {
+	const char *name;
+	void *(*open)(void);
+	struct bpf_object *(*obj)(void *skel);
+	void (*destroy)(void *skel);
+};
+
+#define STRATEGY(s)                                                                        \
+	static void *s##_open(void) { return daxfmap_##s##_hook__open(); }                  \
+	static struct bpf_object *s##_obj(void *skel)                                      \
+	{                                                                                  \
+		return ((struct daxfmap_##s##_hook *)skel)->obj;                           \
+	}                                                                                  \
+	static void s##_destroy(void *skel) { daxfmap_##s##_hook__destroy(skel); }
+STRATEGY(hash)
+STRATEGY(flat)
+STRATEGY(digest)
+#undef STRATEGY
+
+static const struct strategy strategies[] = {
+	{ "hash", hash_open, hash_obj, hash_destroy },
+	{ "flat", flat_open, flat_obj, flat_destroy },
+	{ "digest", digest_open, digest_obj, digest_destroy },
+};
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: hookctl register const|lie BASE SIZE [LIE]\n"
-			"       hookctl unregister const|lie\n");
+			"       hookctl strategy hash|flat|digest PINDIR\n"
+			"       hookctl unregister const|lie|hash|flat|digest\n");
 	return 2;
+}
+
+static const struct strategy *strategy_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++)
+		if (strcmp(strategies[i].name, name) == 0)
+			return &strategies[i];
+	return NULL;
+}
+
+/* Attach the struct_ops map hook_KIND of @obj; the registration outlives us */
+static int attach_ops(struct bpf_object *obj, const char *kind)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	struct bpf_map *map;
+	struct bpf_link *link;
+
+	snprintf(name, sizeof(name), "hook_%s", kind);
+	map = bpf_object__find_map_by_name(obj, name);
+	if (!map) {
+		fprintf(stderr, "hookctl: the object has no struct_ops map %s\n", name);
+		return 1;
+	}
+	link = bpf_map__attach_struct_ops(map);
+	if (!link) {
+		fprintf(stderr, "hookctl: register %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return 0;
+}
+
+/*
+ * The strategy's maps are the instance's pinned ones (the batch slots,
+ * which an instance keeps private, and .rodata/.bss are the object's own).
+ */
+static int do_strategy(const struct strategy *st, const char *pindir)
+{
+	void *skel = st->open();
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	int err = 0;
+
+	if (!skel) {
+		fprintf(stderr, "hookctl: open %s: %s\n", st->name, strerror(errno));
+		return 1;
+	}
+	obj = st->obj(skel);
+	bpf_object__for_each_map(m, obj) {
+		char path[4096];
+		int fd;
+
+		if (bpf_map__is_internal(m) || bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS ||
+		    strcmp(bpf_map__name(m), "daxfmap_batch") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pindir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			fprintf(stderr, "hookctl: %s: %s\n", path, strerror(errno));
+			err = 1;
+			break;
+		}
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (err) {
+			fprintf(stderr, "hookctl: reuse %s: %s\n", path, strerror(-err));
+			err = 1;
+			break;
+		}
+	}
+	if (!err && (err = bpf_object__load(obj)) != 0) {
+		fprintf(stderr, "hookctl: load %s: %s\n", st->name, strerror(-err));
+		err = 1;
+	}
+	if (!err)
+		err = attach_ops(obj, st->name);
+	if (!err)
+		printf("registered daxfmap_%s over the maps in %s\n", st->name, pindir);
+	st->destroy(skel);
+	return err;
 }
 
 static int parse_u64(const char *s, unsigned long long *v)
@@ -53,7 +168,6 @@ static int do_register(const char *kind, int argc, char **argv)
 	unsigned long long base, size, lie = 0;
 	struct daxfmap_fmap_hook_test *skel;
 	struct bpf_map *map;
-	struct bpf_link *link;
 	int err;
 
 	if (argc < 2 || argc > 3 || parse_u64(argv[0], &base) || parse_u64(argv[1], &size) ||
@@ -75,15 +189,10 @@ static int do_register(const char *kind, int argc, char **argv)
 		daxfmap_fmap_hook_test__destroy(skel);
 		return 1;
 	}
-	link = bpf_map__attach_struct_ops(map);
-	if (!link) {
-		fprintf(stderr, "hookctl: register %s: %s\n", bpf_map__name(map), strerror(errno));
+	if (attach_ops(skel->obj, kind)) {
 		daxfmap_fmap_hook_test__destroy(skel);
 		return 1;
 	}
-	/* The registration stays when this process exits */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
 	printf("registered daxfmap_%s (map %s): base %llu, size %llu%s\n", kind, bpf_map__name(map),
 	       base, size, strcmp(kind, "lie") == 0 ? (lie == 0 ? ", lie: past the device" :
 						       lie == 1 ? ", lie: device 7" : ", lie: misaligned") : "");
@@ -127,11 +236,15 @@ static int do_unregister(const char *kind)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || (strcmp(argv[2], "const") != 0 && strcmp(argv[2], "lie") != 0))
+	int test_kind = argc >= 3 && (strcmp(argv[2], "const") == 0 || strcmp(argv[2], "lie") == 0);
+
+	if (argc < 3)
 		return usage();
-	if (strcmp(argv[1], "register") == 0)
+	if (strcmp(argv[1], "register") == 0 && test_kind)
 		return do_register(argv[2], argc - 3, argv + 3);
-	if (strcmp(argv[1], "unregister") == 0 && argc == 3)
+	if (strcmp(argv[1], "strategy") == 0 && strategy_of(argv[2]) && argc == 4)
+		return do_strategy(strategy_of(argv[2]), argv[3]);
+	if (strcmp(argv[1], "unregister") == 0 && argc == 3 && (test_kind || strategy_of(argv[2])))
 		return do_unregister(argv[2]);
 	return usage();
 }
