@@ -103,8 +103,10 @@ static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 		daxfmap_fail(r, DAXFMAP_E_STALE);
 }
 
+#ifdef DAXFMAP_HOOK_MAP
 /* The size of file @file_id, seqcount-checked like daxfmap_attempt(); -1 if
- * the table holds no fmap for it or it kept changing. */
+ * the table holds no fmap for it or it kept changing (the kernel hook's
+ * setup). */
 static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
 {
 	struct daxfmap_file *e;
@@ -135,5 +137,6 @@ static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
 	}
 	return -1;
 }
+#endif
 
 #endif /* __DAXFMAP_FILETABLE_BPF_H */

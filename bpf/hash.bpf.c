@@ -119,8 +119,9 @@ static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 	daxfmap_fail(r, DAXFMAP_E_STALE);
 }
 
+#ifdef DAXFMAP_HOOK_MAP
 /* The size of file @file_id, read as daxfmap_resolve() reads an fmap; -1 if
- * the map holds none or it kept changing. */
+ * the map holds none or it kept changing (the kernel hook's setup). */
 static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
 {
 	const struct daxfmap_hash_fmap *v;
@@ -147,5 +148,6 @@ static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
 	}
 	return -1;
 }
+#endif
 
 #include "daxfmap_progs.bpf.h"

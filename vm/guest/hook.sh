@@ -12,7 +12,10 @@
 # and SIGBUS and a kernel warning, never an oops, and its mount works again
 # through GET_FMAP once it is unregistered; the strategies' struct_ops forms
 # load over a daxfmap instance's maps, register, and fall back for a file
-# the maps do not hold.
+# the maps do not hold; and the digest form, over the maps daxfmapd fills
+# and bound to daxfmapd's connection from outside, serves the daemon's
+# files (read(2), write(2), PMD faults, the device's bytes at the native
+# resolver's offsets) with no GET_FMAP and no GET_DAXDEV.
 # shellcheck shell=sh
 . /vm/lib.sh
 DEV=/dev/pmem0
@@ -148,6 +151,49 @@ for s in hash flat digest; do
 	check "$s: unregister daxfmap_$s" hookctl unregister "$s"
 	daxfmap bpf unload --instance "vmhook_$s"
 done
+
+step "digest over daxfmapd's own maps: files the daemon holds resolved by BPF, no GET_FMAP"
+# daxfmapd fills its instance's maps (file id = inode number = FUSE nodeid)
+# but does not bind its connection yet: hookctl binds it from outside
+# (pidfd_getfd).  Files created through FUSE_CREATE get no map at that
+# open, so every later open asks the resolver first.
+M=/mnt/daxfmap
+DLOG=/results/daxfmapd-hook.log
+mkdir -p $M
+check "mkfs $DEV" daxfmap mkfs "$DEV"
+if check "mount daxfmapd (BPF instance vmhookd)" daxfmap mount "$DEV" $M --bpf-instance vmhookd --log "$DLOG"; then
+	MNT=$M create_test_files
+	check "register daxfmap_digest over daxfmapd's maps" hookctl strategy digest /sys/fs/bpf/daxfmap/vmhookd/digest
+	pid=$(pidof daxfmapd | cut -d' ' -f1)
+	check "bind daxfmapd's connection to daxfmap_digest (device 0: $DEV)" hookctl bind "${pid:-0}" daxfmap_digest "0=$DEV"
+	seed=21
+	for f in simple.dat striped.dat wide.dat; do
+		size=$(stat -c %s "$M/$f")
+		devio pattern $seed "$size" >"/tmp/$f.pat"
+		seed=$((seed + 1))
+		check "$f: write(2) through the digest resolver" dd if="/tmp/$f.pat" of="$M/$f" bs=1M conv=notrunc
+		check "$f: read(2) gives the bytes written" cmp "/tmp/$f.pat" "$M/$f"
+		daxfmap getmap --json "$M/$f" >"/results/hookd-$f.json"
+		tiles "/results/hookd-$f.json" >"/tmp/$f.tiles"
+		check "$f: the device's bytes at the native resolver's offsets equal the file's" \
+			kio dcmp "$DEV" "$M/$f" <"/tmp/$f.tiles"
+		if dax_trace_on; then
+			kio mcmp "$M/$f" "/tmp/$f.pat"
+			rc=$?
+			set -- $(dax_trace_counts)
+			echo "$f: $1 PMD faults, $2 fallbacks, $3 PTE faults"
+			check "$f: mmap gives the bytes written" test $rc -eq 0
+			check "$f: one PMD fault per 2 MiB, no fallback, no PTE fault" \
+				test "$1" -eq $((size / 2097152)) -a "$2" -eq 0 -a "$3" -eq 0
+		fi
+	done
+	check "umount" daxfmap umount $M
+	cat "$DLOG"
+	line=$(grep 'unmounted after serving' "$DLOG" | tail -1)
+	check "daxfmapd answered no GET_FMAP and no GET_DAXDEV (the resolver did)" \
+		sh -c "echo '$line' | grep -q 'serving 0 GET_FMAP and 0 GET_DAXDEV'"
+	check "unregister daxfmap_digest" hookctl unregister digest
+fi
 
 dmesg | grep 'fuse: DAX file map' | head -5
 check "no oops, BUG or kernel warning with a backtrace" sh -c '! dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace"'

@@ -13,6 +13,12 @@
  *                  the strategy's struct_ops form (bpf/S_hook.bpf.c, ops
  *                  "daxfmap_S") over the maps a "daxfmap bpf load" instance
  *                  pinned in PINDIR (/sys/fs/bpf/daxfmap/NAME/S)
+ *   hookctl bind PID NAME [INDEX=DEV...]
+ *                  binds the FUSE connection of process PID (a server that
+ *                  does not bind itself, daxfmapd today) to the ops NAME:
+ *                  its /dev/fuse descriptor through pidfd_getfd(2), each
+ *                  DEV installed at INDEX (one already set up is kept),
+ *                  then FUSE_DEV_IOC_DAX_FMAP_BIND
  *   hookctl unregister const|lie|hash|flat|digest
  *                  deletes the registration (the kernel unbinds every
  *                  connection bound to it)
@@ -21,11 +27,18 @@
  * 2 usage.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/fuse.h>
+#include <linux/fuse_dax_fmap.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -65,6 +78,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: hookctl register const|lie BASE SIZE [LIE]\n"
 			"       hookctl strategy hash|flat|digest PINDIR\n"
+			"       hookctl bind PID NAME [INDEX=DEV...]\n"
 			"       hookctl unregister const|lie|hash|flat|digest\n");
 	return 2;
 }
@@ -200,6 +214,101 @@ static int do_register(const char *kind, int argc, char **argv)
 	return 0;
 }
 
+/* A /dev/fuse descriptor of process @pid, as our own descriptor, or -1 */
+static int fuse_fd_of(int pid)
+{
+	char dir[64], link[4096], target[64];
+	struct dirent *e;
+	int pidfd, fd = -1;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	d = opendir(dir);
+	if (pidfd < 0 || !d) {
+		fprintf(stderr, "hookctl: process %d: %s\n", pid, strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "/dev/fuse") != 0)
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+		if (fd < 0)
+			fprintf(stderr, "hookctl: pidfd_getfd %d of %d: %s\n", atoi(e->d_name), pid,
+				strerror(errno));
+		break;
+	}
+	if (fd < 0 && errno != EPERM)
+		fprintf(stderr, "hookctl: process %d has no /dev/fuse descriptor\n", pid);
+out:
+	if (d)
+		closedir(d);
+	if (pidfd >= 0)
+		close(pidfd);
+	return fd;
+}
+
+static int do_bind(const char *pid, const char *name, int ndevs, char **devs)
+{
+	unsigned long long p;
+	struct fuse_dax_fmap_bind b;
+	int fd, err = 0;
+
+	if (parse_u64(pid, &p) || strlen(name) >= sizeof(b.name))
+		return usage();
+	fd = fuse_fd_of((int)p);
+	if (fd < 0)
+		return 1;
+	for (int i = 0; i < ndevs && !err; i++) {
+		struct fuse_dax_fmap_device d = { 0 };
+		char *eq = strchr(devs[i], '=');
+		unsigned long long idx;
+		int e;
+
+		if (!eq) {
+			err = usage();
+			break;
+		}
+		*eq = '\0';
+		if (parse_u64(devs[i], &idx)) {
+			err = 2;
+			break;
+		}
+		d.index = (__u32)idx;
+		d.fd = open(eq + 1, O_RDWR | O_CLOEXEC);
+		e = d.fd < 0 || ioctl(fd, FUSE_DEV_IOC_DAX_FMAP_DEVICE, &d) != 0 ? errno : 0;
+		if (e && e != EEXIST) {
+			fprintf(stderr, "hookctl: device %llu (%s): %s\n", idx, eq + 1, strerror(e));
+			err = 1;
+		} else {
+			/* EEXIST: the server's GET_DAXDEV set it up, the same device */
+			printf("device %llu: %s%s\n", idx, eq + 1, e ? " (set up already)" : "");
+		}
+		if (d.fd >= 0)
+			close(d.fd);
+	}
+	if (!err) {
+		memset(&b, 0, sizeof(b));
+		snprintf(b.name, sizeof(b.name), "%s", name);
+		if (ioctl(fd, FUSE_DEV_IOC_DAX_FMAP_BIND, &b) != 0) {
+			fprintf(stderr, "hookctl: bind process %llu's connection to %s: %s\n", p, name,
+				strerror(errno));
+			err = 1;
+		} else {
+			printf("bound process %llu's connection to %s\n", p, name);
+		}
+	}
+	close(fd);
+	return err;
+}
+
 /* The struct_ops map named hook_KIND, by walking the kernel's maps */
 static int do_unregister(const char *kind)
 {
@@ -242,6 +351,8 @@ int main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "register") == 0 && test_kind)
 		return do_register(argv[2], argc - 3, argv + 3);
+	if (strcmp(argv[1], "bind") == 0 && argc >= 4)
+		return do_bind(argv[2], argv[3], argc - 4, argv + 4);
 	if (strcmp(argv[1], "strategy") == 0 && strategy_of(argv[2]) && argc == 4)
 		return do_strategy(strategy_of(argv[2]), argv[3]);
 	if (strcmp(argv[1], "unregister") == 0 && argc == 3 && (test_kind || strategy_of(argv[2])))
