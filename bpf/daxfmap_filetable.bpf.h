@@ -103,4 +103,40 @@ static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 		daxfmap_fail(r, DAXFMAP_E_STALE);
 }
 
+#ifdef DAXFMAP_HOOK_MAP
+/* The size of file @file_id, seqcount-checked like daxfmap_attempt(); -1 if
+ * the table holds no fmap for it or it kept changing (the kernel hook's
+ * setup). */
+static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
+{
+	struct daxfmap_file *e;
+	__u32 key;
+
+	if (file_id > 0xffffffffULL)
+		return -1;
+	key = (__u32)file_id;
+	e = bpf_map_lookup_elem(&daxfmap_files, &key);
+	if (!e)
+		return -1;
+	for (int attempt = 0; attempt < DAXFMAP_MAX_RETRIES; attempt++) {
+		__u64 seq = DAXFMAP_READ_ONCE(e->seq), sz;
+		__u32 n;
+
+		if (seq & 1)
+			continue;
+		daxfmap_barrier();
+		n = e->nextents;
+		sz = e->file_size;
+		daxfmap_barrier();
+		if (DAXFMAP_READ_ONCE(e->seq) != seq)
+			continue;
+		if (!n)
+			return -1;
+		*size = sz;
+		return 0;
+	}
+	return -1;
+}
+#endif
+
 #endif /* __DAXFMAP_FILETABLE_BPF_H */

@@ -12,7 +12,8 @@
  *   timed    - @iterations lookups over slots [0, count), timed in-kernel
  *
  * All are SEC("syscall"), run through BPF_PROG_TEST_RUN.  The resolver
- * itself takes no context, so a struct_ops or other hook can call it too.
+ * itself takes no context, so a struct_ops or other hook can call it too:
+ * with DAXFMAP_HOOK_MAP defined, the kernel hook's struct_ops (at the end).
  */
 #ifndef __DAXFMAP_PROGS_BPF_H
 #define __DAXFMAP_PROGS_BPF_H
@@ -123,5 +124,60 @@ int timed(struct daxfmap_timed_ctx *ctx)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+#ifdef DAXFMAP_HOOK_MAP
+/*
+ * The strategy as a resolver of the daxfmap kernel's BPF hook (struct_ops
+ * fuse_dax_fmap_ops), over the same maps and through the same resolver as
+ * the programs above, with the FUSE nodeid as the file id (daxfmapd's).  A
+ * file the maps do not hold, and any resolution that is not DAXFMAP_OK,
+ * answer FALLBACK: the kernel's message path.  A *_hook.bpf.c file defines
+ * DAXFMAP_HOOK_MAP (the struct_ops map) and DAXFMAP_HOOK_NAME (the ops'
+ * name) and includes the strategy.
+ */
+#include "fuse_dax_fmap_ops.bpf.h"
+
+SEC("struct_ops/daxfmap_hook_setup")
+int daxfmap_hook_setup(unsigned long long *ctx)
+{
+	struct fuse_dax_fmap_setup_args *args = (void *)ctx[0];
+	struct fuse_dax_fmap_setup_out *out = (void *)ctx[1];
+	__u64 size;
+
+	if (!args || !out || daxfmap_file_size(args->nodeid, &size))
+		return FUSE_DAX_FMAP_FALLBACK;
+	out->size = size;
+	return FUSE_DAX_FMAP_HANDLED;
+}
+
+SEC("struct_ops/daxfmap_hook_resolve")
+int daxfmap_hook_resolve(unsigned long long *ctx)
+{
+	struct fuse_dax_fmap_resolve_args *args = (void *)ctx[0];
+	struct fuse_dax_fmap_resolve_out *out = (void *)ctx[1];
+	struct daxfmap_query q = {};
+	struct daxfmap_result r = {};
+
+	if (!args || !out)
+		return FUSE_DAX_FMAP_FALLBACK;
+	q.file_id = args->nodeid;
+	q.offset = args->offset;
+	q.length = args->length;
+	daxfmap_resolve_global(&q, &r);
+	if (r.status != DAXFMAP_OK || !r.length)
+		return FUSE_DAX_FMAP_FALLBACK;
+	out->dev_index = r.device;
+	out->dev_offset = r.device_offset;
+	out->length = r.length;
+	return FUSE_DAX_FMAP_HANDLED;
+}
+
+SEC(".struct_ops")
+struct fuse_dax_fmap_ops DAXFMAP_HOOK_MAP = {
+	.setup = (void *)daxfmap_hook_setup,
+	.resolve = (void *)daxfmap_hook_resolve,
+	.name = DAXFMAP_HOOK_NAME,
+};
+#endif /* DAXFMAP_HOOK_MAP */
 
 #endif /* __DAXFMAP_PROGS_BPF_H */

@@ -119,4 +119,35 @@ static __always_inline void daxfmap_resolve(const struct daxfmap_query *q,
 	daxfmap_fail(r, DAXFMAP_E_STALE);
 }
 
+#ifdef DAXFMAP_HOOK_MAP
+/* The size of file @file_id, read as daxfmap_resolve() reads an fmap; -1 if
+ * the map holds none or it kept changing (the kernel hook's setup). */
+static __always_inline int daxfmap_file_size(__u64 file_id, __u64 *size)
+{
+	const struct daxfmap_hash_fmap *v;
+	__u64 key = file_id;
+
+	v = bpf_map_lookup_elem(&daxfmap_hash_fmaps, &key);
+	if (!v)
+		return -1;
+	for (int attempt = 0; attempt < DAXFMAP_MAX_RETRIES; attempt++) {
+		__u64 g1, t1, g2, t2, id, sz;
+
+		g1 = DAXFMAP_READ_ONCE(v->gen);
+		t1 = DAXFMAP_READ_ONCE(v->gen_tail);
+		daxfmap_barrier();
+		id = v->file_id;
+		sz = v->file_size;
+		daxfmap_barrier();
+		g2 = DAXFMAP_READ_ONCE(v->gen);
+		t2 = DAXFMAP_READ_ONCE(v->gen_tail);
+		if (g1 == t1 && g1 == g2 && t1 == t2 && id == key) {
+			*size = sz;
+			return 0;
+		}
+	}
+	return -1;
+}
+#endif
+
 #include "daxfmap_progs.bpf.h"

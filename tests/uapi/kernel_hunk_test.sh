@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # uapi/linux/fuse_dax_fmap.h says what the kernel series adds to
 # include/uapi/linux/fuse.h: the block from "DAX file maps (FUSE_DAX_FMAP)" to
-# the end, compared with the header's (types spelled __u32 there, uint32_t in
-# fuse.h; whitespace ignored), plus the flag and the opcodes.  The series is
+# the end, compared with the header's (types spelled __u32 and __s32 there,
+# uint32_t and int32_t in fuse.h; whitespace ignored), plus the flag and the opcodes.  The series is
 # applied to fuse.h of the pristine 6.12 tree that kernel/build keeps in its
 # cache; without that tree the test is skipped (77).
 set -euo pipefail
@@ -27,7 +27,7 @@ k=$tmp/include/uapi/linux/fuse.h
 u=$ROOT/uapi/linux/fuse_dax_fmap.h
 # Types as the header spells them; comment leaders and line breaks ignored.
 norm() {
-	sed -e 's/uint8_t/__u8/g; s/uint16_t/__u16/g; s/uint32_t/__u32/g; s/uint64_t/__u64/g' \
+	sed -e 's/uint8_t/__u8/g; s/uint16_t/__u16/g; s/uint32_t/__u32/g; s/uint64_t/__u64/g; s/int32_t/__s32/g' \
 		-e 's/^[[:space:]]*\*\([[:space:]]\|$\)//' |
 		tr -s ' \t\n' ' '
 }

@@ -51,6 +51,14 @@ CHECK(dd_reserved3, OFF(fuse_dax_daxdev_out, reserved3) == 8);
 CHECK(dd_reserved4, OFF(fuse_dax_daxdev_out, reserved4) == 16);
 CHECK(dd_name, OFF(fuse_dax_daxdev_out, name) == 24);
 
+/* The ioctl arguments of the BPF hook (kernel/patches 0008, 0009) */
+CHECK(dev_size, sizeof(struct fuse_dax_fmap_device) == 16);
+CHECK(dev_fd, OFF(fuse_dax_fmap_device, fd) == 4);
+CHECK(dev_flags, OFF(fuse_dax_fmap_device, flags) == 8);
+CHECK(bind_size, sizeof(struct fuse_dax_fmap_bind) == 24);
+CHECK(bind_flags, OFF(fuse_dax_fmap_bind, flags) == FUSE_DAX_FMAP_OPS_NAME_MAX);
+CHECK(answers, FUSE_DAX_FMAP_FALLBACK == 0 && FUSE_DAX_FMAP_HANDLED == 1);
+
 /* The largest V10 reply that fits its one page: header + 32 simple extents. */
 CHECK(max_simple_fits, sizeof(struct fuse_dax_fmap_header) +
 			       FUSE_DAX_FMAP_MAX_EXTENTS * sizeof(struct fuse_dax_simple_ext) <=

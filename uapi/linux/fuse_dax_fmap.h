@@ -179,6 +179,68 @@ struct fuse_dax_daxdev_out {
 	char	name[FUSE_DAX_DEVNAME_MAX];
 };
 
+/**
+ * struct fuse_dax_fmap_device - FUSE_DEV_IOC_DAX_FMAP_DEVICE argument
+ * @index: the device index that file maps use for it; below
+ *	   FUSE_DAX_MAX_DEVICES
+ * @fd: an open file of the device (a pmem block device in fsdax mode),
+ *	opened for reading and writing
+ * @flags: zero
+ * @reserved: zero
+ *
+ * The server installs a device of its file maps on its /dev/fuse file
+ * descriptor instead of answering FUSE_GET_DAXDEV for it; the kernel then
+ * never asks for that index.  Only after INIT, when FUSE_DAX_FMAP is in
+ * force; an index already set up is -EEXIST.
+ */
+struct fuse_dax_fmap_device {
+	__u32	index;
+	__s32	fd;
+	__u32	flags;
+	__u32	reserved;
+};
+
+#define FUSE_DEV_IOC_DAX_FMAP_DEVICE	_IOW(FUSE_DEV_IOC_MAGIC, 64, \
+					     struct fuse_dax_fmap_device)
+
+/*
+ * BPF resolvers of DAX file maps (struct fuse_dax_fmap_ops, a BPF
+ * struct_ops).  A server registers ops under a name and binds its
+ * connection to that name with FUSE_DEV_IOC_DAX_FMAP_BIND.  At the first
+ * open of a regular file the ops' setup answers FUSE_DAX_FMAP_HANDLED with
+ * the file's size, and no FUSE_GET_FMAP is sent; its resolve then answers
+ * each fault, read and write of the file with a device range.  Any other
+ * answer (FUSE_DAX_FMAP_FALLBACK), or ops that go away, and the kernel uses
+ * the message path (FUSE_GET_FMAP) for that file, or for that fault.
+ */
+#define FUSE_DAX_FMAP_FALLBACK		0
+#define FUSE_DAX_FMAP_HANDLED		1
+#define FUSE_DAX_FMAP_OPS_NAME_MAX	16	/* bytes, with the NUL */
+
+/* fuse_dax_fmap_resolve_args.flags */
+#define FUSE_DAX_FMAP_RESOLVE_WRITE	(1 << 0)	/* a write or write fault */
+#define FUSE_DAX_FMAP_RESOLVE_FAULT	(1 << 1)	/* a page fault */
+
+/**
+ * struct fuse_dax_fmap_bind - FUSE_DEV_IOC_DAX_FMAP_BIND argument
+ * @name: the name of registered struct fuse_dax_fmap_ops, NUL-terminated;
+ *	  empty: unbind
+ * @flags: zero
+ * @reserved: zero
+ *
+ * Binds the server's connection to the ops of that name, in place of any
+ * ops bound before.  Only after INIT, when FUSE_DAX_FMAP is in force.
+ * Unregistering the ops unbinds every connection bound to them.
+ */
+struct fuse_dax_fmap_bind {
+	char	name[FUSE_DAX_FMAP_OPS_NAME_MAX];
+	__u32	flags;
+	__u32	reserved;
+};
+
+#define FUSE_DEV_IOC_DAX_FMAP_BIND	_IOW(FUSE_DEV_IOC_MAGIC, 65, \
+					     struct fuse_dax_fmap_bind)
+
 #endif /* FUSE_DAX_FMAP */
 
 #endif /* _UAPI_LINUX_FUSE_DAX_FMAP_H */

@@ -84,8 +84,9 @@ Verb add_mount(CLI::App &app)
 		->check(CLI::IsMember({"on", "off"}))->capture_default_str();
 	cmd->add_option("--log", o->log, "Background daemon's log file (default: none)");
 	cmd->add_flag("--read-only", o->read_only, "Mount read-only");
-	cmd->footer("Prints which path resolves file offsets for this mount and why: bpf-hook (the\n"
-		    "kernel has a BPF fmap hook), message (the kernel offered FUSE_DAX_FMAP) or plain\n"
+	cmd->footer("Prints which path resolves file offsets for this mount and why: bpf-hook (a\n"
+		    "resolver is attached to the kernel's BPF fmap hook; not yet done by the daemon),\n"
+		    "message (the kernel offered FUSE_DAX_FMAP) or plain\n"
 		    "(the daemon serves read, write and mmap).  Needs root.\n\n"
 		    "The daemon pins its BPF instance for the mount, recording itself as the owner,\n"
 		    "and first removes the instances orphaned by an earlier daemon of the same\n"

@@ -73,6 +73,9 @@ public:
 	std::string bpf_note_; // why there is no BPF instance
 	std::optional<std::string> hook_;
 	std::string hook_why_;
+	// A resolver of this mount is attached to hook_: never yet, daxfmapd
+	// does not bind its connection (issue 12's daemon half).
+	bool hook_attached_ = false;
 	PathInForce in_force_{"plain", "INIT not seen yet"};
 	fuse_session *se_ = nullptr;
 	// READ and WRITE requests served: on the message path the kernel sends
@@ -126,7 +129,7 @@ public:
 				::close(opts_.ready_fd);
 			return;
 		}
-		in_force_ = decide_path(hook_, hook_why_, path_.kernel_offered(),
+		in_force_ = decide_path(hook_, hook_attached_, hook_why_, path_.kernel_offered(),
 					opts_.message_path && declined_.empty(), path_.negotiated(),
 					declined_);
 		const std::string r = report();

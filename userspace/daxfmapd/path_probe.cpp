@@ -30,21 +30,25 @@ std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::strin
 	return found;
 }
 
-PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled, bool negotiated,
-			const std::string &declined_why)
+PathInForce decide_path(const std::optional<std::string> &hook, bool hook_attached,
+			const std::string &hook_why, bool kernel_offered, bool message_enabled,
+			bool negotiated, const std::string &declined_why)
 {
-	if (hook)
-		return {"bpf-hook", "the kernel has a BPF fmap hook (struct " + *hook + ")"};
+	if (hook && hook_attached)
+		return {"bpf-hook", "a resolver is attached to the kernel's BPF fmap hook (struct " + *hook + ")"};
+	// A hook nothing is attached to resolves nothing: the kernel falls back.
+	const std::string why = hook ? "the kernel has a BPF fmap hook (struct " + *hook +
+					       "), but no resolver of this mount is attached to it"
+				     : hook_why;
 	if (kernel_offered && !declined_why.empty())
-		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP, declined: " + declined_why};
+		return {"plain", why + "; the kernel offered FUSE_DAX_FMAP, declined: " + declined_why};
 	if (kernel_offered && message_enabled && negotiated)
-		return {"message", hook_why + "; the kernel offered FUSE_DAX_FMAP (flags2 bit 11) at INIT and it was accepted"};
+		return {"message", why + "; the kernel offered FUSE_DAX_FMAP (flags2 bit 11) at INIT and it was accepted"};
 	if (kernel_offered && message_enabled)
-		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but the INIT reply did not accept it (INIT failed, or a reply without flags2)"};
+		return {"plain", why + "; the kernel offered FUSE_DAX_FMAP but the INIT reply did not accept it (INIT failed, or a reply without flags2)"};
 	if (kernel_offered)
-		return {"plain", hook_why + "; the kernel offered FUSE_DAX_FMAP but --message-path off declined it"};
-	return {"plain", hook_why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};
+		return {"plain", why + "; the kernel offered FUSE_DAX_FMAP but --message-path off declined it"};
+	return {"plain", why + "; the kernel did not offer FUSE_DAX_FMAP (flags2 bit 11) at INIT, so the daemon serves read, write and mmap itself"};
 }
 
 std::string message_path_unfit(std::string_view device_kind)

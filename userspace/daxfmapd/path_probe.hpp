@@ -18,14 +18,17 @@ struct PathInForce {
 // nullopt also when the BTF cannot be read (`why` says so).
 std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::string &why);
 
-// The decision, once the INIT reply is out: a BPF hook if the kernel has
-// one, else the message path if INIT offered FUSE_DAX_FMAP, it is enabled
-// and the reply accepted it (negotiated), else plain FUSE.  `declined_why`,
-// if not empty, says why the daemon declined an offer although the message
-// path was asked for (the device is of a kind the kernel cannot map).
-PathInForce decide_path(const std::optional<std::string> &hook, const std::string &hook_why,
-			bool kernel_offered, bool message_enabled, bool negotiated,
-			const std::string &declined_why = {});
+// The decision, once the INIT reply is out: the BPF hook if the kernel has
+// one and a resolver of this mount is attached to it (`hook_attached`),
+// else the message path if INIT offered FUSE_DAX_FMAP, it is enabled and
+// the reply accepted it (negotiated), else plain FUSE.  A hook with nothing
+// attached is only mentioned: the kernel takes the message path then.
+// `declined_why`, if not empty, says why the daemon declined an offer
+// although the message path was asked for (the device is of a kind the
+// kernel cannot map).
+PathInForce decide_path(const std::optional<std::string> &hook, bool hook_attached,
+			const std::string &hook_why, bool kernel_offered, bool message_enabled,
+			bool negotiated, const std::string &declined_why = {});
 
 // Why the message path cannot serve a device of this kind (fs::kind_name:
 // "devdax", "pmem", "file", "memfd"), or "" if it can.  A kernel with the

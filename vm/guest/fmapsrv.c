@@ -19,6 +19,11 @@
  * "GET_FMAP NAME BYTES write=0|ERRNAME"; and one for INIT, "INIT kernel
  * MAJOR.MINOR, FUSE_DAX_FMAP offered and accepted|not offered", which
  * daxfmap bench fault reads to know the message path is in force.
+ * With FMAPSRV_BIND=NAME in the environment, right after INIT the server
+ * installs every device of DEVICES with FUSE_DEV_IOC_DAX_FMAP_DEVICE (so that
+ * no GET_DAXDEV comes) and binds its connection to the BPF resolver NAME
+ * (FUSE_DEV_IOC_DAX_FMAP_BIND); "DEVICE INDEX PATH ok|ERRNAME" and
+ * "BIND NAME ok|ERRNAME" go to LOG.
  * Runs in the foreground until unmounted.  Raw protocol, one thread: it
  * knows INIT, LOOKUP, GETATTR, OPEN, RELEASE, FLUSH, OPENDIR, READDIR,
  * RELEASEDIR, STATFS, FORGET, BATCH_FORGET, INTERRUPT, DESTROY and the two
@@ -33,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -140,6 +146,30 @@ static void fill_attr(struct fuse_attr *a, uint64_t nodeid)
 	a->blocks = (a->size + 511) / 512;
 }
 
+/* FMAPSRV_BIND: the devices by ioctl, then the BPF resolver */
+static void bind_hook(const char *name)
+{
+	struct fuse_dax_fmap_bind b;
+	int err = 0;
+
+	for (int i = 0; i < FUSE_DAX_MAX_DEVICES; i++) {
+		struct fuse_dax_fmap_device d = { .index = (uint32_t)i };
+
+		if (!devices[i])
+			continue;
+		d.fd = open(devices[i], O_RDWR | O_CLOEXEC);
+		err = d.fd < 0 || ioctl(fuse_fd, FUSE_DEV_IOC_DAX_FMAP_DEVICE, &d) != 0 ? errno : 0;
+		if (d.fd >= 0)
+			close(d.fd);
+		fprintf(logfp, "DEVICE %d %s %s\n", i, devices[i], err ? errname(err) : "ok");
+	}
+	memset(&b, 0, sizeof(b));
+	snprintf(b.name, sizeof(b.name), "%s", name);
+	err = ioctl(fuse_fd, FUSE_DEV_IOC_DAX_FMAP_BIND, &b) != 0 ? errno : 0;
+	fprintf(logfp, "BIND %s %s\n", name, err ? errname(err) : "ok");
+	fflush(logfp);
+}
+
 static void do_init(uint64_t unique, const struct fuse_init_in *in)
 {
 	struct fuse_init_out out;
@@ -159,6 +189,8 @@ static void do_init(uint64_t unique, const struct fuse_init_in *in)
 		offered ? "offered and accepted" : "not offered");
 	fflush(logfp);
 	reply(unique, 0, &out, sizeof(out));
+	if (offered && getenv("FMAPSRV_BIND"))
+		bind_hook(getenv("FMAPSRV_BIND"));
 }
 
 static void do_get_fmap(uint64_t unique, uint64_t nodeid, const void *in, size_t inlen)

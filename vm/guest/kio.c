@@ -16,6 +16,12 @@
  *                                 a shared mapping of FILE, then msync
  *   kio touch FILE [nohuge]       read one byte of every 4 KiB of FILE
  *                                 through a mapping (fault counting)
+ *   kio mgate FILE WANT GATE      FILE mmap'ed shared equals WANT in its
+ *                                 first half; creates GATE.ready, waits
+ *                                 (60 s at most) for GATE, drops the page
+ *                                 tables (MADV_DONTNEED) and checks the
+ *                                 whole mapping again: the same mapping
+ *                                 faults again after what GATE waited for
  *   kio open FILE                 open(2) FILE read-only: prints "ok" or the
  *                                 errno's name and number; exit 0 if it opened
  *   kio pread FILE OFF LEN        LEN bytes at OFF by pread(2) to stdout
@@ -212,6 +218,52 @@ static int do_mcmp(const char *file, const char *wantf, int huge)
 	return 0;
 }
 
+static int do_mgate(const char *file, const char *wantf, const char *gate)
+{
+	size_t len;
+	unsigned char *p = map_file(file, PROT_READ, 1, &len);
+	int wfd = open_or_die(wantf, O_RDONLY);
+	unsigned char *want = aligned_buf(len);
+	char ready[4096];
+	uint64_t i;
+	int fd, n;
+
+	pread_all(wfd, wantf, want, len, 0);
+	i = first_diff(p, want, len / 2);
+	if (i != len / 2) {
+		fprintf(stderr, "kio: MISMATCH before the gate: %s differs from %s at byte %" PRIu64 "\n", file,
+			wantf, i);
+		return 1;
+	}
+	snprintf(ready, sizeof(ready), "%s.ready", gate);
+	fd = open(ready, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "kio: %s: %s\n", ready, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	for (n = 0; access(gate, F_OK) != 0; n++) {
+		if (n == 600) {
+			fprintf(stderr, "kio: %s did not appear in 60 s\n", gate);
+			return 1;
+		}
+		usleep(100000);
+	}
+	if (madvise(p, len, MADV_DONTNEED) != 0) {
+		fprintf(stderr, "kio: madvise(MADV_DONTNEED) %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	i = first_diff(p, want, len);
+	if (i != len) {
+		fprintf(stderr, "kio: MISMATCH after the gate: %s differs from %s at byte %" PRIu64 "\n", file,
+			wantf, i);
+		return 1;
+	}
+	printf("kio: %zu bytes of %s through one mapping equal %s, before and after %s\n", len, file, wantf,
+	       gate);
+	return 0;
+}
+
 static uint64_t pattern_word(uint64_t seed, uint64_t word)
 {
 	uint64_t z = seed * 0x9e3779b97f4a7c15ull + word;
@@ -376,6 +428,8 @@ int main(int argc, char **argv)
 		return do_mwrite(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
 	if (!strcmp(cmd, "touch") && (argc == 3 || argc == 4))
 		return do_touch(argv[2], !(argc == 4 && !strcmp(argv[3], "nohuge")));
+	if (!strcmp(cmd, "mgate") && argc == 5)
+		return do_mgate(argv[2], argv[3], argv[4]);
 	if (!strcmp(cmd, "open") && argc == 3)
 		return do_open(argv[2]);
 	if (!strcmp(cmd, "pread") && argc == 5)
@@ -385,7 +439,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "hold") && argc == 4)
 		return do_hold(argv[2], argv[3]);
 	fprintf(stderr, "usage: kio dcmp DEV FILE < TILES | dwrite DEV OFF LEN | mcmp FILE WANT [nohuge] |\n"
-			"       mwrite FILE SEED OFF LEN | touch FILE [nohuge] | open FILE | pread FILE OFF LEN |\n"
-			"       mprobe FILE OFF MAPLEN | hold FILE WANT\n");
+			"       mwrite FILE SEED OFF LEN | touch FILE [nohuge] | mgate FILE WANT GATE | open FILE |\n"
+			"       pread FILE OFF LEN | mprobe FILE OFF MAPLEN | hold FILE WANT\n");
 	return 2;
 }
