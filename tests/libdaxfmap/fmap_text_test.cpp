@@ -175,7 +175,8 @@ TEST(FmapYaml, OlderFamfsOutputWithoutDevindex)
 TEST(FmapYaml, WritesFamfsLayoutWithoutExtensions)
 {
 	const std::string y = to_yaml(interleaved_record());
-	EXPECT_EQ(y, "file:\n"
+	EXPECT_EQ(y, "---\n"
+		     "file:\n"
 		     "  path: striped\n"
 		     "  size: 25165824\n"
 		     "  flags: 0\n"
@@ -198,7 +199,8 @@ TEST(FmapYaml, WritesFamfsLayoutWithoutExtensions)
 		     "      length: 0x600000\n"
 		     "    - devindex: 0\n"
 		     "      offset: 0x5200000\n"
-		     "      length: 0x600000\n");
+		     "      length: 0x600000\n"
+		     "...\n");
 	for (const char *ext : {"file_type", "fmap_version", "nbytes", "devices"})
 		EXPECT_EQ(y.find(ext), std::string::npos) << ext;
 }

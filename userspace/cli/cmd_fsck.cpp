@@ -37,6 +37,12 @@ int run(Io &io, const Options &o)
 		return kExitUsage;
 	}
 	std::optional<fs::LogRepair> fixed;
+	if (o.repair && fs::famfs::looks_like_famfs(**dev)) {
+		print_failure(io, "fsck --repair",
+			      {.errnum = EROFS, .field = "device " + o.device, .expected = "daxfmap media",
+			       .found = "famfs media, which daxfmap never writes (famfs's own fsck repairs it)"});
+		return kExitUsage;
+	}
 	if (o.repair) {
 		auto rep = fs::repair_log(**dev);
 		if (!rep) {
@@ -54,6 +60,7 @@ int run(Io &io, const Options &o)
 	if (o.json) {
 		nlohmann::ordered_json j;
 		j["device"] = o.device;
+		j["media"] = std::string(fs::media_name(f.media));
 		j["clean"] = f.clean();
 		j["superblock_ok"] = f.superblock_ok;
 		j["entries"] = f.entries;
@@ -66,6 +73,10 @@ int run(Io &io, const Options &o)
 		j["log"] = {{"half_bytes", f.log_half}, {"used_bytes", f.log_used},
 			    {"live_bytes", f.log_live_bytes}, {"used_percent", percent(f.log_used, f.log_half)},
 			    {"epoch", f.log_epoch}, {"writer_live", f.writer_live}};
+		if (f.media == fs::Media::Famfs)
+			j["famfs_log"] = {{"entries_used", f.famfs_log_used}, {"entries_total", f.famfs_log_slots},
+					  {"bad_entries", f.famfs_log_used - f.entries},
+					  {"directories", f.dirs - 1}};
 		if (f.damage)
 			j["damage"] = {{"offset", f.damage->offset}, {"length", f.damage->length},
 				       {"seq", f.damage->seq}, {"reason", f.damage->reason},
@@ -81,12 +92,18 @@ int run(Io &io, const Options &o)
 			j["problems"].push_back(error_json(e));
 		io.out << j.dump(2) << "\n";
 	} else {
+		if (f.media == fs::Media::Famfs)
+			io.out << o.device << ": famfs media (read-only to daxfmap): " << f.famfs_log_used << " of "
+			       << f.famfs_log_slots << " log entries used, " << f.famfs_log_used - f.entries
+			       << " bad log entries, " << f.files << " files, " << (f.dirs ? f.dirs - 1 : 0)
+			       << " directories (besides the root)\n";
 		io.out << o.device << ": superblock " << (f.superblock_ok ? "ok" : "BAD") << ", " << f.entries
 		       << " log entries, " << f.files << " files, " << f.dirs << " directories, "
 		       << f.symlinks << " symbolic links, " << f.used_units << " of " << f.total_units << " units used, " << f.free_units << " free\n";
-		io.out << "log: " << f.log_used << " of " << f.log_half << " bytes used ("
-		       << percent(f.log_used, f.log_half) << "%), " << f.log_live_bytes
-		       << " after a compaction, epoch " << f.log_epoch << "\n";
+		if (f.media == fs::Media::Daxfmap)
+			io.out << "log: " << f.log_used << " of " << f.log_half << " bytes used ("
+			       << percent(f.log_used, f.log_half) << "%), " << f.log_live_bytes
+			       << " after a compaction, epoch " << f.log_epoch << "\n";
 		if (fixed)
 			io.out << "repair: zeroed " << fixed->zeroed_bytes
 			       << " uncommitted log bytes" << (fixed->cleared_writer ? ", cleared a stale writer mark" : "")

@@ -79,6 +79,8 @@ int run(Io &io, const Options &o)
 	rec.uid = st.st_uid;
 	rec.gid = st.st_gid;
 	rec.fmap.file_size = static_cast<uint64_t>(st.st_size);
+	if (auto flags = daemon::get_xattr(real, daemon::kXattrFlags); flags)
+		rec.flags = static_cast<uint32_t>(std::strtoul(flags->c_str(), nullptr, 10));
 	io.out << (o.json ? to_json(rec) + "\n" : to_yaml(rec));
 	return kExitOk;
 }

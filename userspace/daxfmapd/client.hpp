@@ -25,6 +25,7 @@ inline constexpr const char *kXattrBpfInstance = "user.daxfmap.bpf_instance"; //
 inline constexpr const char *kXattrPid = "user.daxfmap.pid";                 // the daemon's pid, decimal
 inline constexpr const char *kXattrDevice = "user.daxfmap.device";           // the device spec
 inline constexpr const char *kXattrDeviceSize = "user.daxfmap.device_size";  // its size in bytes, decimal
+inline constexpr const char *kXattrMedia = "user.daxfmap.media";             // "daxfmap" or "famfs"
 // On a regular file:
 // On the root: "get_fmap=N get_daxdev=N" and more "key=N" words: what the
 // daemon answered since it started (the message path's counters).
@@ -35,6 +36,9 @@ inline constexpr const char *kXattrSpace = "user.daxfmap.space";
 inline constexpr const char *kXattrFmap = "user.daxfmap.fmap";         // GET_FMAP reply bytes
 inline constexpr const char *kXattrAllocate = "user.daxfmap.allocate"; // set: "size=S[,strips=N,chunk=C]"
 inline constexpr const char *kXattrInode = "user.daxfmap.inode";       // inode number = BPF file id
+// The file's flags word from its log entry, decimal (famfs: FAMFS_FM_ALL_HOSTS_RW
+// is 2; daxfmap's own files: 0).
+inline constexpr const char *kXattrFlags = "user.daxfmap.flags";
 // The inode's generation, decimal: a reused inode number gets a new one, and
 // a file's fmap never changes within one (verify checks it around a query).
 inline constexpr const char *kXattrGeneration = "user.daxfmap.generation";

@@ -605,14 +605,15 @@ void reply_value(fuse_req_t req, size_t size, const std::string &value)
 std::vector<std::string> xattr_names(Server &s, fuse_ino_t ino, bool is_dir)
 {
 	if (ino == fs::kRootIno) {
-		std::vector<std::string> n{kXattrPath, kXattrPathReason, kXattrPid, kXattrDevice, kXattrDeviceSize};
+		std::vector<std::string> n{kXattrPath, kXattrPathReason, kXattrPid, kXattrDevice, kXattrDeviceSize,
+					   kXattrMedia};
 		if (s.bpf_)
 			n.push_back(kXattrBpfInstance);
 		return n;
 	}
 	if (is_dir)
 		return {};
-	return {kXattrFmap, kXattrInode, kXattrGeneration};
+	return {kXattrFmap, kXattrInode, kXattrGeneration, kXattrFlags};
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -635,6 +636,8 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			return reply_value(req, size, s.fs_.device().path());
 		if (n == kXattrDeviceSize)
 			return reply_value(req, size, std::to_string(s.fs_.device().size()));
+		if (n == kXattrMedia)
+			return reply_value(req, size, std::string(fs::media_name(s.fs_.media())));
 		if (n == kXattrBpfInstance && s.bpf_)
 			return reply_value(req, size, s.bpf_->instance());
 		if (n == kXattrCounters)
@@ -656,6 +659,8 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			return reply_value(req, size, std::to_string(ino));
 		if (n == kXattrGeneration)
 			return reply_value(req, size, std::to_string(a->generation));
+		if (n == kXattrFlags)
+			return reply_value(req, size, std::to_string(a->flags));
 		if (n == kXattrFmap) {
 			auto f = s.fs_.fmap(ino);
 			if (!f) {

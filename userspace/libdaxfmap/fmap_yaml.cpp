@@ -705,7 +705,9 @@ std::string to_yaml(const FileRecord &rec)
 	const Fmap &f = rec.fmap;
 	std::string out;
 	out.reserve(256 + f.range_count() * 80);
-	out += "file:\n";
+	// A document, as famfs's emitter writes one ("---" ... "..."), so that
+	// a file's text is what famfs's shadow YAML holds for it.
+	out += "---\nfile:\n";
 	out += "  path: " + yaml_string(rec.path) + "\n";
 	out += "  size: " + std::to_string(f.file_size) + "\n";
 	out += "  flags: " + std::to_string(rec.flags) + "\n";
@@ -744,6 +746,7 @@ std::string to_yaml(const FileRecord &rec)
 			out += "}\n";
 		}
 	}
+	out += "...\n";
 	return out;
 }
 

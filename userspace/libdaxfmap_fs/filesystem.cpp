@@ -12,7 +12,9 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/native_resolver.hpp"
+#include "libdaxfmap/validate.hpp"
 
 namespace daxfmap::fs {
 
@@ -23,6 +25,7 @@ struct FileSystem::Node {
 	bool link = false;  // a symbolic link to `target`
 	std::string target;
 	uint32_t mode = 0; // permission bits
+	uint32_t flags = 0; // the FILE entry's flags word
 	uint32_t uid = 0;
 	uint32_t gid = 0;
 	uint64_t size = 0;
@@ -135,6 +138,11 @@ Result<void> lock_device(const Device &dev)
 
 bool Attr::is_dir() const { return S_ISDIR(mode); }
 
+std::string_view media_name(Media m)
+{
+	return m == Media::Famfs ? "famfs" : "daxfmap";
+}
+
 FileSystem::FileSystem(std::unique_ptr<Device> owned, const Device &dev, const Superblock &sb,
 		       const MountOptions &opts)
 	: owned_(std::move(owned)), dev_(&dev), sb_(sb), opts_(opts),
@@ -187,6 +195,9 @@ Result<void> FileSystem::mkfs(Device &dev, const MkfsOptions &opts)
 		if (auto old = read_superblock(dev); old)
 			return err(EEXIST, "device " + dev.path(), "no daxfmap file system (or force)",
 				   "an existing daxfmap file system");
+		if (famfs::looks_like_famfs(dev))
+			return err(EEXIST, "device " + dev.path(), "no file system (or force)",
+				   "a famfs file system (its superblock magic): mkfs would destroy it");
 	}
 	// Log and commit block first, superblock last: a crash in between
 	// leaves no superblock that points at a half-written log.
@@ -234,6 +245,8 @@ Result<std::unique_ptr<FileSystem>> FileSystem::mount(std::unique_ptr<Device> de
 					     "another file's bytes from reused space"
 					   : std::string(std::strerror(errno)));
 	}
+	if (famfs::looks_like_famfs(*dev))
+		return mount_famfs(std::move(dev), opts);
 	auto sb = read_superblock(*dev);
 	if (!sb)
 		return sb.error();
@@ -299,6 +312,91 @@ Result<std::unique_ptr<FileSystem>> FileSystem::mount(std::unique_ptr<Device> de
 	return fs;
 }
 
+Result<std::unique_ptr<FileSystem>> FileSystem::mount_famfs(std::unique_ptr<Device> dev,
+							     const MountOptions &opts)
+{
+	// Never written: a shared lock, as for any read-only mount, so that a
+	// daxfmap mkfs on this host cannot run under it.
+	if (dev->kind() != DeviceKind::Memfd && flock(dev->fd(), LOCK_SH | LOCK_NB) != 0)
+		return err(EBUSY, "device " + dev->path(), "not in use",
+			   "locked by a process that writes it (mkfs)");
+	auto fsb = famfs::read_superblock(*dev);
+	if (!fsb)
+		return fsb.error();
+	auto log = famfs::read_log(*dev, *fsb);
+	if (!log)
+		return log.error();
+	Superblock sb{};
+	sb.device_size = fsb->device_size / kUnit * kUnit;
+	sb.log_offset = fsb->log_offset;
+	sb.log_size = fsb->log_len;
+	sb.data_offset = fsb->log_offset + fsb->log_len;
+	sb.alloc_unit = kUnit;
+	const Device &devref = *dev;
+	MountOptions ro = opts;
+	ro.read_only = true;
+	std::unique_ptr<FileSystem> fs(new FileSystem(std::move(dev), devref, sb, ro));
+	fs->media_ = Media::Famfs;
+	fs->read_only_ = true;
+	ReplayReport &rep = fs->report_;
+	rep.read_only = true;
+	rep.warnings = log->skipped;
+	std::vector<Error> bad = fs->apply_famfs(*log, false);
+	rep.entries = log->entries_read;
+	if (log->stopped || !bad.empty()) {
+		const Error &e = log->stopped && bad.empty() ? *log->stopped : bad.front();
+		rep.damage = LogDamage{.reason = e.message(), .corrupt = true};
+		rep.notes.push_back("damaged famfs log: " + e.message() +
+				    "; the entries before it are served (run daxfmap fsck)");
+	}
+	rep.notes.push_back("famfs media (version " + std::to_string(fsb->version) + ", OMF " +
+			    std::to_string(fsb->omf_major) + "." + std::to_string(fsb->omf_minor) +
+			    ", file system " + famfs::uuid_text(fsb->uuid) + "), mounted read-only: " +
+			    std::to_string(log->entries_read) + " of " +
+			    std::to_string(log->header.last_index + 1) + " log entries, " +
+			    std::to_string(fs->inodes_ - 1) + " files and directories" +
+			    (log->skipped.empty() ? std::string()
+						  : ", " + std::to_string(log->skipped.size()) +
+							    " entries skipped as famfs skips them"));
+	return fs;
+}
+
+std::vector<Error> FileSystem::apply_famfs(const famfs::Log &log, bool keep_going)
+{
+	std::vector<Error> bad;
+	for (const famfs::Entry &e : log.entries) {
+		LogEntry le;
+		le.seq = e.index;
+		le.offset = famfs::kLogHeaderBytes + e.index * famfs::kEntryBytes;
+		le.length = famfs::kEntryBytes;
+		if (e.type == famfs::EntryType::File) {
+			le.record = e.file;
+		} else if (e.type == famfs::EntryType::Mkdir) {
+			le.record = e.dir;
+		} else {
+			// ADD_DAXDEV: a second device; daxfmap serves device 0 only,
+			// so files on it fail below with the device named.
+			continue;
+		}
+		Result<void> ok = [&]() -> Result<void> {
+			if (const auto *f = std::get_if<FileRecordEntry>(&le.record)) {
+				if (auto v = check(f->fmap, limits_for(Profile::V10)); !v)
+					return v.error();
+			}
+			return apply(le);
+		}();
+		if (!ok) {
+			Error x = ok.error();
+			x.field = "famfs log entry " + std::to_string(e.index) + " (\"" + record_path(le.record) +
+				  "\"): " + x.field;
+			bad.push_back(std::move(x));
+			if (!keep_going)
+				break;
+		}
+	}
+	return bad;
+}
+
 Result<void> FileSystem::apply(const LogEntry &entry)
 {
 	const std::string *path = &record_path(entry.record);
@@ -333,7 +431,8 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 		if (auto ok = alloc_.mark_used(f->fmap); !ok)
 			return ok.error();
 		auto ino = insert_node(parent->ino, name, {.mode = f->mode, .uid = f->uid, .gid = f->gid,
-							   .size = f->size, .time_ns = f->time_ns, .fmap = f->fmap});
+							   .size = f->size, .time_ns = f->time_ns,
+							   .flags = f->flags, .fmap = f->fmap});
 		if (!ino)
 			return ino.error();
 		return {};
@@ -467,6 +566,7 @@ Result<Ino> FileSystem::insert_node(Ino parent, std::string_view name, NewNode n
 	n->link = nn.link;
 	n->target = std::move(nn.target);
 	n->mode = nn.mode;
+	n->flags = nn.flags;
 	n->uid = nn.uid;
 	n->gid = nn.gid;
 	n->size = nn.size;
@@ -521,6 +621,7 @@ Attr FileSystem::attr_locked(Ino ino) const
 	a.mode = (n.dir ? S_IFDIR : n.link ? S_IFLNK : S_IFREG) | (n.mode & 07777);
 	a.uid = n.uid;
 	a.gid = n.gid;
+	a.flags = n.flags;
 	a.size = n.dir ? 0 : n.link ? n.target.size() : n.size;
 	a.allocated = n.allocated;
 	a.time_ns = std::max<uint64_t>(n.time_ns, n.written_ns);
@@ -563,6 +664,9 @@ Result<Ino> FileSystem::child(Ino parent, std::string_view name) const
 
 Result<void> FileSystem::check_writable() const
 {
+	if (media_ == Media::Famfs)
+		return err(EROFS, "file system on " + dev_->path(), "writable",
+			   "famfs media: daxfmap serves it read-only and never writes it");
 	if (read_only_)
 		return err(EROFS, "file system on " + dev_->path(), "writable",
 			   report_.damage && report_.damage->corrupt

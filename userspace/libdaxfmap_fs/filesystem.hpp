@@ -20,6 +20,7 @@
 #include "libdaxfmap/result.hpp"
 #include "libdaxfmap_fs/allocator.hpp"
 #include "libdaxfmap_fs/device.hpp"
+#include "libdaxfmap_fs/famfs_media.hpp"
 #include "libdaxfmap_fs/media_format.hpp"
 #include "libdaxfmap_fs/metadata_log.hpp"
 
@@ -41,6 +42,7 @@ struct Attr {
 	uint64_t size = 0;      // files: bytes; dirs: 0; symbolic links: the target's length
 	uint64_t allocated = 0; // bytes of device space the fmap names
 	uint64_t time_ns = 0;   // when created (or last filled), CLOCK_REALTIME
+	uint32_t flags = 0;     // the FILE entry's flags word (famfs media: 2, ALL_HOSTS_RW)
 	bool is_dir() const;
 };
 
@@ -132,6 +134,10 @@ using Listener = std::function<void(const ChangeEvent &)>;
 
 struct FsckReport;
 
+// Which format the device holds: daxfmap's own, or famfs's (read-only).
+enum class Media { Daxfmap, Famfs };
+std::string_view media_name(Media m); // "daxfmap", "famfs"
+
 // Thread-safe: metadata operations take a write lock, lookups, reads and
 // writes a shared one.  Data reads and writes go through resolve_native over
 // the device mapping.
@@ -145,7 +151,11 @@ public:
 
 	// Checks the superblock (magic, version, CRC, geometry within the device)
 	// and replays the log.  A torn tail entry is reported in replay_report()
-	// and the mount goes on; mid-log corruption mounts read-only.
+	// and the mount goes on; mid-log corruption mounts read-only.  A famfs
+	// device (famfs_media.hpp) mounts read-only whatever opts say: its FILE
+	// and MKDIR entries become the namespace; an entry famfs's own replay
+	// would stop at, or one daxfmap's checks refuse (an fmap outside the
+	// device, two files on one unit, a missing parent), is damage.
 	static Result<std::unique_ptr<FileSystem>> mount(std::unique_ptr<Device> dev,
 							 const MountOptions &opts = {});
 
@@ -246,6 +256,7 @@ public:
 	StatFs statfs() const;
 	const ReplayReport &replay_report() const { return report_; }
 	bool read_only() const { return read_only_; }
+	Media media() const { return media_; }
 	const Device &device() const { return *dev_; }
 	const Superblock &superblock() const { return sb_; }
 
@@ -262,6 +273,9 @@ private:
 	FileSystem(std::unique_ptr<Device> owned, const Device &dev, const Superblock &sb,
 		   const MountOptions &opts);
 	friend Result<FsckReport> fsck(const Device &dev);
+	friend Result<FsckReport> fsck_famfs(const Device &dev, FsckReport rep);
+	friend Result<FsckReport> check_namespace(const FileSystem &fs, const Superblock &sb,
+						  FsckReport rep);
 
 	Result<void> apply(const LogEntry &entry);
 	// Who an append is for: how much of the log's reserve it may use.
@@ -285,6 +299,7 @@ private:
 		std::string target;
 		uint32_t mode = 0, uid = 0, gid = 0;
 		uint64_t size = 0, time_ns = 0;
+		uint32_t flags = 0;
 		Fmap fmap;
 	};
 	Result<Ino> insert_node(Ino parent, std::string_view name, NewNode nn);
@@ -323,7 +338,15 @@ private:
 	// the log could name.
 	Result<void> check_linked(Ino ino) const;
 
+	static Result<std::unique_ptr<FileSystem>> mount_famfs(std::unique_ptr<Device> dev,
+							       const MountOptions &opts);
+	// famfs's entries into the namespace, for mount and fsck alike.  Each
+	// that does not apply is an Error naming it; mount stops at the first
+	// (`keep_going` false), fsck lists them all.
+	std::vector<Error> apply_famfs(const famfs::Log &log, bool keep_going);
+
 	std::unique_ptr<Device> owned_;
+	Media media_ = Media::Daxfmap;
 	const Device *dev_;
 	Superblock sb_;
 	MountOptions opts_;
@@ -348,6 +371,9 @@ struct FsckReport {
 	uint64_t files = 0;         // after replay
 	uint64_t dirs = 0;          // root included
 	uint64_t symlinks = 0;
+	Media media = Media::Daxfmap;
+	// famfs media: the log's slots, and the entries it holds.
+	uint64_t famfs_log_slots = 0, famfs_log_used = 0;
 	uint64_t used_units = 0;    // named by fmaps
 	uint64_t free_units = 0;
 	uint64_t total_units = 0;

@@ -29,9 +29,51 @@ Error damage_error(const LogDamage &d, int errnum)
 
 } // namespace
 
+Result<FsckReport> check_namespace(const FileSystem &fs, const Superblock &sb, FsckReport rep);
+
+// famfs media: its superblock and log read as mount reads them, every entry
+// applied (fsck goes on past the ones that do not apply, naming each).
+Result<FsckReport> fsck_famfs(const Device &dev, FsckReport rep)
+{
+	rep.media = Media::Famfs;
+	auto fsb = famfs::read_superblock(dev);
+	if (!fsb) {
+		rep.problems.push_back(fsb.error());
+		return rep;
+	}
+	rep.superblock_ok = true;
+	auto log = famfs::read_log(dev, *fsb);
+	if (!log) {
+		rep.problems.push_back(log.error());
+		return rep;
+	}
+	rep.famfs_log_slots = log->header.last_index + 1;
+	rep.famfs_log_used = log->header.next_index;
+	rep.log_half = fsb->log_len;
+	rep.log_used = famfs::kLogHeaderBytes + log->header.next_index * famfs::kEntryBytes;
+	for (const auto &w : log->skipped)
+		rep.warnings.push_back(problem(EUCLEAN, w, "an entry famfs replays", "skipped, as famfs's logplay skips it"));
+	if (log->stopped)
+		rep.problems.push_back(*log->stopped);
+	Superblock sb{};
+	sb.device_size = fsb->device_size / kUnit * kUnit;
+	sb.log_offset = fsb->log_offset;
+	sb.log_size = fsb->log_len;
+	sb.data_offset = fsb->log_offset + fsb->log_len;
+	sb.alloc_unit = kUnit;
+	FileSystem fs(nullptr, dev, sb, MountOptions{.read_only = true});
+	fs.media_ = Media::Famfs;
+	for (auto &e : fs.apply_famfs(*log, true))
+		rep.problems.push_back(std::move(e));
+	rep.entries = log->entries_read;
+	return check_namespace(fs, sb, std::move(rep));
+}
+
 Result<FsckReport> fsck(const Device &dev)
 {
 	FsckReport rep;
+	if (famfs::looks_like_famfs(dev))
+		return fsck_famfs(dev, std::move(rep));
 	auto sb = read_superblock(dev);
 	if (!sb) {
 		rep.problems.push_back(sb.error());
@@ -78,7 +120,17 @@ Result<FsckReport> fsck(const Device &dev)
 		}
 		rep.entries++;
 	}
+	for (const auto &rec : fs.checkpoint_locked())
+		if (auto bytes = encode_entry(rec, 1); bytes)
+			rep.log_live_bytes += bytes->size();
+	return check_namespace(fs, *sb, std::move(rep));
+}
 
+// The namespace replay left: every live file's fmap valid and inside the
+// data area, and an allocator rebuilt from them equal to replay's.
+Result<FsckReport> check_namespace(const FileSystem &fs, const Superblock &sb_in, FsckReport rep)
+{
+	const Superblock *sb = &sb_in;
 	// Every live file: a valid fmap within the data area, and, rebuilt from
 	// scratch, an allocator that agrees with the one replay kept.
 	Allocator fresh(sb->data_offset, sb->device_size);
@@ -100,9 +152,6 @@ Result<FsckReport> fsck(const Device &dev)
 	}
 	rep.symlinks = fs.symlink_count_locked();
 	rep.dirs = fs.inodes_ - rep.files - rep.symlinks;
-	for (const auto &rec : fs.checkpoint_locked())
-		if (auto bytes = encode_entry(rec, 1); bytes)
-			rep.log_live_bytes += bytes->size();
 	rep.total_units = fs.alloc_.total_units();
 	rep.used_units = fs.alloc_.used_units();
 	rep.free_units = fs.alloc_.free_units();
