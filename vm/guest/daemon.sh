@@ -58,4 +58,7 @@ done
 check "verify after replay" daxfmap verify "$MNT"
 check "umount after replay" daxfmap umount "$MNT"
 check "fsck after replay" daxfmap fsck "$DEV"
+
+step "famfs media on $DEV (the sample famfs's code wrote)"
+famfs_media_checks "$DEV" plain
 finish

@@ -73,5 +73,7 @@ vm_payload_initramfs() {
 	mkdir -p "$stage/daxfmap/replies"
 	cp "$VM_ROOT"/tests/fuzz/corpus/wire_decode_fuzz/*.bin "$VM_ROOT"/tests/kernel/replies/*.bin \
 		"$stage/daxfmap/replies/"
+	# The famfs sample (famfs media on the guests' devices).
+	cp -r "$VM_ROOT/tests/data/famfs" "$stage/daxfmap/"
 	vm_cpio "$stage" "$out"
 }
