@@ -211,6 +211,26 @@ TEST_F(Daxfmapd, MountSaysWhichPathIsInForceAndWhy)
 	EXPECT_CONTAINS(r.out, "bpf: not in use (--no-bpf)");
 }
 
+TEST_F(Daxfmapd, StrategyIsCheckedAndWithoutTheKernelsHookTheMountKeepsItsPath)
+{
+	mkfs();
+	Outcome bad = run({"mount", dev_, mnt_, "--strategy", "lru"});
+	EXPECT_EQ(bad.code, 2) << bad.err;
+	EXPECT_CONTAINS(bad.err, "--strategy");
+	EXPECT_FALSE(listed_in_proc_mounts(mnt_));
+	std::string why;
+	if (daemon::find_bpf_hook("/sys/kernel/btf/vmlinux", why))
+		GTEST_SKIP() << "this kernel has the BPF fmap hook: the guest test hook covers it";
+	Outcome r = mount({"--strategy", "hash"});
+	EXPECT_NE(r.out.find("path in force: "), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("path in force: bpf-hook"), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("daxfmapd: bpf-hook:"), std::string::npos) << r.out;
+	EXPECT_FALSE(daemon::get_xattr(mnt_, daemon::kXattrHook).ok());
+	Outcome j = run({"status", "--json", mnt_});
+	ASSERT_EQ(j.code, 0) << j.err;
+	EXPECT_CONTAINS(j.out, "\"hook\": null");
+}
+
 TEST_F(Daxfmapd, BpfMapsFollowCreatesAndDeletesAndVerifyMountpointAgrees)
 {
 	DAXFMAP_REQUIRE_BPF();

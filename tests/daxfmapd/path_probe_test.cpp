@@ -10,7 +10,7 @@ using namespace daxfmap;
 
 TEST(DaemonPathInForce, AHookWithNoResolverAttachedLeavesTheMessagePathInForce)
 {
-	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), false, "unused",
+	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), false, "",
 					   true, true, true);
 	EXPECT_EQ(p.name, "message");
 	EXPECT_NE(p.reason.find("struct fuse_dax_fmap_ops"), std::string::npos) << p.reason;
@@ -20,7 +20,7 @@ TEST(DaemonPathInForce, AHookWithNoResolverAttachedLeavesTheMessagePathInForce)
 
 TEST(DaemonPathInForce, AHookWithNoResolverAndNoOfferIsPlainFuse)
 {
-	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), false, "unused",
+	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), false, "",
 					   false, true, false);
 	EXPECT_EQ(p.name, "plain");
 	EXPECT_NE(p.reason.find("did not offer FUSE_DAX_FMAP"), std::string::npos) << p.reason;
@@ -28,7 +28,7 @@ TEST(DaemonPathInForce, AHookWithNoResolverAndNoOfferIsPlainFuse)
 
 TEST(DaemonPathInForce, AnAttachedResolverIsTheBpfHook)
 {
-	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), true, "unused",
+	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), true, "",
 					   true, true, true);
 	EXPECT_EQ(p.name, "bpf-hook");
 	EXPECT_NE(p.reason.find("attached"), std::string::npos) << p.reason;
@@ -40,4 +40,20 @@ TEST(DaemonPathInForce, NoHookKeepsTheProbesReasonFirst)
 					   true, true, true);
 	EXPECT_EQ(p.name, "message");
 	EXPECT_EQ(p.reason.rfind("the kernel's BTF has no hook; ", 0), 0u) << p.reason;
+}
+
+TEST(DaemonPathInForce, TheBpfHookReasonNamesTheStrategyAttached)
+{
+	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), true,
+					   "strategy hash, ops dxf_0123456789a", true, true, true);
+	EXPECT_EQ(p.name, "bpf-hook");
+	EXPECT_NE(p.reason.find("strategy hash, ops dxf_0123456789a"), std::string::npos) << p.reason;
+}
+
+TEST(DaemonPathInForce, AHookThatCouldNotBeAttachedSaysWhyAndKeepsTheMessagePath)
+{
+	const auto p = daemon::decide_path(std::string("fuse_dax_fmap_ops"), false,
+					   "registering strategy flat failed: EEXIST", true, true, true);
+	EXPECT_EQ(p.name, "message");
+	EXPECT_NE(p.reason.find("(registering strategy flat failed: EEXIST)"), std::string::npos) << p.reason;
 }

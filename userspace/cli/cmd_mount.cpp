@@ -27,6 +27,7 @@ struct Options {
 	std::string bpffs_root;
 	bool no_bpf = false;
 	std::string message_path = "on";
+	std::string strategy = "digest";
 	std::string log;
 	bool read_only = false;
 };
@@ -34,7 +35,7 @@ struct Options {
 int run(Io &io, const Options &o)
 {
 	const std::string daemon = daemon::find_daemon();
-	std::vector<std::string> extra{"--message-path", o.message_path};
+	std::vector<std::string> extra{"--message-path", o.message_path, "--strategy", o.strategy};
 	if (!o.bpf_instance.empty())
 		extra.insert(extra.end(), {"--bpf-instance", o.bpf_instance});
 	if (!o.bpffs_root.empty())
@@ -82,12 +83,18 @@ Verb add_mount(CLI::App &app)
 	cmd->add_flag("--no-bpf", o->no_bpf, "Do not load the BPF strategies");
 	cmd->add_option("--message-path", o->message_path, "Accept FUSE_DAX_FMAP when the kernel offers it")
 		->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+	cmd->add_option("--strategy", o->strategy,
+			"BPF strategy bound to the kernel's BPF fmap hook, where there is one")
+		->check(CLI::IsMember({"hash", "flat", "digest"}))->capture_default_str();
 	cmd->add_option("--log", o->log, "Background daemon's log file (default: none)");
 	cmd->add_flag("--read-only", o->read_only, "Mount read-only");
-	cmd->footer("Prints which path resolves file offsets for this mount and why: bpf-hook (a\n"
-		    "resolver is attached to the kernel's BPF fmap hook; not yet done by the daemon),\n"
-		    "message (the kernel offered FUSE_DAX_FMAP) or plain\n"
-		    "(the daemon serves read, write and mmap).  Needs root.\n\n"
+	cmd->footer("Prints which path resolves file offsets for this mount and why: bpf-hook (the\n"
+		    "kernel has the BPF fmap hook fuse_dax_fmap_ops and the daemon bound --strategy to\n"
+		    "its connection; files the strategy cannot hold, such as hash past 32 extents,\n"
+		    "take the message path, and the report says how many), message (the kernel\n"
+		    "offered FUSE_DAX_FMAP) or plain (the daemon serves read, write and mmap).  A\n"
+		    "hook that cannot be attached leaves the message path, with the reason.  Needs\n"
+		    "root.\n\n"
 		    "The daemon pins its BPF instance for the mount, recording itself as the owner,\n"
 		    "and first removes the instances orphaned by an earlier daemon of the same\n"
 		    "mountpoint that died (kill -9).  It refuses a pin tree another user could\n"

@@ -5,6 +5,7 @@
 // (GET_FMAP and GET_DAXDEV answered).  All of it comes from the mount's
 // root xattrs, so it needs no privilege beyond reading the mount.
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -64,6 +65,14 @@ int run(Io &io, const Options &o)
 	const std::string device = text(daemon::kXattrDevice);
 	const std::string instance = text(daemon::kXattrBpfInstance);
 	const auto counters = numbers(text(daemon::kXattrCounters));
+	// "strategy=S ops=NAME not_held=N" on the bpf-hook path
+	std::map<std::string, std::string> hook;
+	{
+		std::istringstream words(text(daemon::kXattrHook));
+		for (std::string w; words >> w;)
+			if (const size_t eq = w.find('='); eq != std::string::npos)
+				hook[w.substr(0, eq)] = w.substr(eq + 1);
+	}
 	const auto space = numbers(text(daemon::kXattrSpace));
 
 	if (o.json) {
@@ -74,6 +83,12 @@ int run(Io &io, const Options &o)
 		j["pid"] = pid.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(std::stoll(pid));
 		j["device"] = device;
 		j["bpf_instance"] = instance.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(instance);
+		if (hook.count("strategy"))
+			j["hook"] = {{"strategy", hook["strategy"]},
+				     {"ops", hook["ops"]},
+				     {"files_not_held", std::strtoull(hook["not_held"].c_str(), nullptr, 10)}};
+		else
+			j["hook"] = nullptr;
 		j["counters"] = counters;
 		j["space"] = space;
 		io.out << j.dump(2) << "\n";
@@ -84,6 +99,9 @@ int run(Io &io, const Options &o)
 	t.add_row({"daemon pid", pid});
 	t.add_row({"device", device});
 	t.add_row({"BPF instance", instance.empty() ? "none" : instance});
+	if (hook.count("strategy"))
+		t.add_row({"BPF hook", "strategy " + hook["strategy"] + ", ops " + hook["ops"] + ", " +
+					       hook["not_held"] + " files not held (message path)"});
 	for (const auto &[k, v] : counters)
 		t.add_row({k + " answered", std::to_string(v)});
 	auto get = [&](const char *k) { return space.count(k) ? space.at(k) : 0; };
@@ -108,7 +126,8 @@ Verb add_status(CLI::App &app)
 	cmd->add_option("MOUNTPOINT", o->mountpoint, "The root of a daxfmap mount")->required();
 	cmd->add_flag("--json", o->json, "Print it as JSON");
 	cmd->footer("The path in force (plain, message or bpf-hook) and why, the daemon's pid, the\n"
-		    "device, the pinned BPF instance, the GET_FMAP and GET_DAXDEV requests the daemon\n"
+		    "device, the pinned BPF instance, on the bpf-hook path the strategy bound to the\n"
+		    "hook and how many files it does not hold (those take the message path), the GET_FMAP and GET_DAXDEV requests the daemon\n"
 		    "answered, and the free space of the data area and the metadata log.\n\n"
 		    "Example:\n  daxfmap status /mnt/dax --json");
 	return {cmd, [o](Io &io) { return run(io, *o); }};

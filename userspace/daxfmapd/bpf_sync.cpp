@@ -70,6 +70,7 @@ Result<std::unique_ptr<BpfSync>> BpfSync::load(const std::string &root, const st
 
 BpfSync::~BpfSync()
 {
+	hook_.reset(); // unregistered while its maps are still there
 	resolvers_.clear();
 	if (!instance_.empty())
 		(void)bpf::unpin_dir(root_ + "/" + instance_);
@@ -79,10 +80,13 @@ std::string BpfSync::upsert(uint64_t ino, const Fmap &fmap)
 {
 	std::lock_guard lock(mu_);
 	std::string refused;
-	for (auto &r : resolvers_)
-		if (auto ok = r->upsert(ino, fmap); !ok)
+	for (auto &r : resolvers_) {
+		auto ok = r->upsert(ino, fmap);
+		note(r->strategy(), ino, bool(ok));
+		if (!ok)
 			refused += (refused.empty() ? "" : "; ") + std::string(bpf::strategy_name(r->strategy())) +
 				   ": " + ok.error().message();
+	}
 	return refused;
 }
 
@@ -98,17 +102,58 @@ size_t BpfSync::upsert_all(const std::vector<std::pair<uint64_t, Fmap>> &files)
 	for (auto &r : resolvers_) {
 		if (r->upsert_many(batch))
 			continue;
-		for (const auto &f : batch)
-			refused += !r->upsert(f.file_id, *f.fmap);
+		for (const auto &f : batch) {
+			const bool ok = bool(r->upsert(f.file_id, *f.fmap));
+			note(r->strategy(), f.file_id, ok);
+			refused += !ok;
+		}
 	}
 	return refused;
+}
+
+void BpfSync::note(bpf::Strategy s, uint64_t ino, bool held)
+{
+	if (held)
+		refused_.erase({s, ino});
+	else
+		refused_.insert({s, ino});
 }
 
 void BpfSync::remove(uint64_t ino)
 {
 	std::lock_guard lock(mu_);
-	for (auto &r : resolvers_)
+	for (auto &r : resolvers_) {
 		(void)r->remove(ino); // absent (hash refused it earlier) is fine
+		refused_.erase({r->strategy(), ino});
+	}
+}
+
+size_t BpfSync::not_held(bpf::Strategy s)
+{
+	std::lock_guard lock(mu_);
+	size_t n = 0;
+	for (const auto &[st, ino] : refused_)
+		n += st == s;
+	return n;
+}
+
+void BpfSync::unregister_hook()
+{
+	std::lock_guard lock(mu_);
+	hook_.reset();
+}
+
+Result<std::string> BpfSync::register_hook(bpf::Strategy s)
+{
+	std::lock_guard lock(mu_);
+	hook_.reset();
+	const std::string name = bpf::hook_ops_name(instance_);
+	auto h = bpf::HookOps::register_ops(s, bpf::pin_dir(root_, instance_, s), name,
+					    root_ + "/" + instance_ + "/" + bpf::kHookPin);
+	if (!h)
+		return h.error();
+	hook_ = std::move(*h);
+	return name;
 }
 
 } // namespace daxfmap::daemon

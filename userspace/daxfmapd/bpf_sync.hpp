@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "libdaxfmap/fmap.hpp"
 #include "libdaxfmap/result.hpp"
+#include "libdaxfmap_bpf/hook_ops.hpp"
 #include "libdaxfmap_bpf/pin_owner.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
@@ -48,13 +50,29 @@ public:
 	// (strategy, file) pairs were refused.
 	size_t upsert_all(const std::vector<std::pair<uint64_t, Fmap>> &files);
 	void remove(uint64_t ino);
+	// How many files `s` does not hold (refused at upsert, e.g. hash past
+	// its inline extents): with s bound to the kernel's hook, these are the
+	// files that fall back to the message path.
+	size_t not_held(bpf::Strategy s);
+
+	// Registers strategy s with the kernel's BPF hook over this instance's
+	// maps, as ops hook_ops_name(instance()), pinned in the instance
+	// directory (bpf::kHookPin) so that an orphan cleanup unregisters them.
+	// Returns the ops name.
+	Result<std::string> register_hook(bpf::Strategy s);
+	// Unregisters them (the kernel falls back to the message path); also
+	// done by the destructor.
+	void unregister_hook();
 
 private:
 	BpfSync() = default;
+	void note(bpf::Strategy s, uint64_t ino, bool held); // with mu_ held
 
 	std::string root_, instance_; // instance_ is set once the directory is ours
 	std::vector<bpf::Orphan> orphans_;
 	std::vector<std::unique_ptr<bpf::Resolver>> resolvers_;
+	std::set<std::pair<bpf::Strategy, uint64_t>> refused_; // (strategy, inode) not held
+	std::unique_ptr<bpf::HookOps> hook_;
 	std::mutex mu_; // listener calls come from several FUSE threads
 };
 

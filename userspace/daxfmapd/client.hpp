@@ -22,6 +22,9 @@ namespace daxfmap::daemon {
 inline constexpr const char *kXattrPath = "user.daxfmap.path";               // "plain", "message", "bpf-hook"
 inline constexpr const char *kXattrPathReason = "user.daxfmap.path_reason";  // why
 inline constexpr const char *kXattrBpfInstance = "user.daxfmap.bpf_instance"; // pinned instance (ENODATA: none)
+// On the bpf-hook path: "strategy=S ops=NAME not_held=N" (N files S does not
+// hold, which take the message path); ENODATA on any other path.
+inline constexpr const char *kXattrHook = "user.daxfmap.hook";
 inline constexpr const char *kXattrPid = "user.daxfmap.pid";                 // the daemon's pid, decimal
 inline constexpr const char *kXattrDevice = "user.daxfmap.device";           // the device spec
 inline constexpr const char *kXattrDeviceSize = "user.daxfmap.device_size";  // its size in bytes, decimal

@@ -25,6 +25,7 @@
 
 #include "daxfmapd/bpf_sync.hpp"
 #include "daxfmapd/client.hpp"
+#include "daxfmapd/hook_bind.hpp"
 #include "daxfmapd/message_path.hpp"
 #include "daxfmapd/path_probe.hpp"
 #include "libdaxfmap/size_parse.hpp"
@@ -72,9 +73,9 @@ public:
 	std::unique_ptr<BpfSync> bpf_;
 	std::string bpf_note_; // why there is no BPF instance
 	std::optional<std::string> hook_;
-	std::string hook_why_;
-	// A resolver of this mount is attached to hook_: never yet, daxfmapd
-	// does not bind its connection (issue 12's daemon half).
+	std::string hook_why_; // why no resolver is attached, or which one is
+	std::string hook_ops_; // the ops registered for this mount, not bound yet or bound
+	// hook_ops_ is bound to this mount's connection.
 	bool hook_attached_ = false;
 	PathInForce in_force_{"plain", "INIT not seen yet"};
 	fuse_session *se_ = nullptr;
@@ -129,6 +130,7 @@ public:
 				::close(opts_.ready_fd);
 			return;
 		}
+		bind_hook_ops();
 		in_force_ = decide_path(hook_, hook_attached_, hook_why_, path_.kernel_offered(),
 					opts_.message_path && declined_.empty(), path_.negotiated(),
 					declined_);
@@ -163,6 +165,62 @@ public:
 		}
 	}
 
+	// Registers the strategy with the kernel's hook before the mount, so
+	// that binding after INIT is one ioctl; a failure leaves the message
+	// path, with the reason.
+	void register_hook_ops()
+	{
+		if (!hook_ || *hook_ != "fuse_dax_fmap_ops")
+			return; // no hook, or one daxfmap has no resolver form for
+		if (!bpf_) {
+			hook_why_ = "no BPF instance to resolve from: " + bpf_note_;
+			return;
+		}
+		if (!opts_.message_path || !declined_.empty()) {
+			hook_why_ = "the hook needs FUSE_DAX_FMAP, which this mount declines";
+			return;
+		}
+		auto name = bpf_->register_hook(hook_strategy());
+		if (!name) {
+			hook_why_ = "registering strategy " + opts_.strategy + " failed: " + name.error().message();
+			return;
+		}
+		hook_ops_ = *name;
+	}
+
+	// After INIT: the device, then the bind, on this mount's connection.
+	void bind_hook_ops()
+	{
+		if (hook_ops_.empty())
+			return;
+		Result<void> b = path_.negotiated()
+			? bind_hook(fuse_session_fd(se_), fs_.device().path(), hook_ops_)
+			: Result<void>(Error{.errnum = EOPNOTSUPP, .field = "INIT",
+					     .expected = "FUSE_DAX_FMAP in force, to bind the connection",
+					     .found = "not negotiated"});
+		if (!b) {
+			hook_why_ = "binding ops " + hook_ops_ + " (strategy " + opts_.strategy +
+				    ") failed: " + b.error().message();
+			bpf_->unregister_hook();
+			hook_ops_.clear();
+			return;
+		}
+		hook_attached_ = true;
+		hook_why_ = "strategy " + opts_.strategy + ", ops " + hook_ops_;
+	}
+
+	bpf::Strategy hook_strategy() const
+	{
+		return bpf::parse_strategy(opts_.strategy).value_or(bpf::Strategy::Digest);
+	}
+
+	// "strategy=S ops=NAME not_held=N", on the bpf-hook path.
+	std::string hook_state() const
+	{
+		return "strategy=" + opts_.strategy + " ops=" + hook_ops_ +
+		       " not_held=" + std::to_string(bpf_->not_held(hook_strategy()));
+	}
+
 	// The mount report: what the mount line and the ready pipe say.
 	std::string report() const
 	{
@@ -182,6 +240,12 @@ public:
 			  << ", file id = inode number\n";
 		else
 			s << "daxfmapd: bpf: not in use (" << bpf_note_ << ")\n";
+		if (hook_attached_) {
+			const size_t n = bpf_->not_held(hook_strategy());
+			s << "daxfmapd: bpf-hook: strategy " << opts_.strategy << " bound as ops " << hook_ops_
+			  << "; " << n << (n == 1 ? " file" : " files") << " it does not hold "
+			  << (n == 1 ? "takes" : "take") << " the message path (GET_FMAP at open)\n";
+		}
 		return s.str();
 	}
 };
@@ -609,6 +673,8 @@ std::vector<std::string> xattr_names(Server &s, fuse_ino_t ino, bool is_dir)
 					   kXattrMedia};
 		if (s.bpf_)
 			n.push_back(kXattrBpfInstance);
+		if (s.hook_attached_)
+			n.push_back(kXattrHook);
 		return n;
 	}
 	if (is_dir)
@@ -640,6 +706,8 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			return reply_value(req, size, std::string(fs::media_name(s.fs_.media())));
 		if (n == kXattrBpfInstance && s.bpf_)
 			return reply_value(req, size, s.bpf_->instance());
+		if (n == kXattrHook && s.hook_attached_)
+			return reply_value(req, size, s.hook_state());
 		if (n == kXattrCounters)
 			return reply_value(req, size,
 					   "get_fmap=" + std::to_string(s.path_.fmaps_served()) +
@@ -918,6 +986,8 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 			});
 		}
 	}
+
+	s.register_hook_ops();
 
 	SessionData sd{&s.path_, &s};
 	s.path_.on_init_reply([&s](bool ok) { s.init_replied(ok); });

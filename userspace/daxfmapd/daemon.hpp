@@ -21,6 +21,9 @@ struct DaemonOptions {
 	std::string bpf_instance;                  // empty: derived from the mountpoint
 	std::string bpf_root = "/sys/fs/bpf/daxfmap";
 	uint32_t bpf_max_files = 65536;
+	// The strategy bound to the kernel's BPF hook, where there is one: hash,
+	// flat or digest.
+	std::string strategy = "digest";
 	bool message_path = true; // accept FUSE_DAX_FMAP when offered
 	// ... even when the device is not a pmem block device (a stand-in
 	// kernel: tests/fuse_peer).

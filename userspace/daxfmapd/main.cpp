@@ -27,6 +27,10 @@ int run(int argc, char **argv)
 	app.add_option("--log", o.log_path, "With --background: append the log to this file");
 	app.add_option("--bpf-instance", o.bpf_instance, "Pinned BPF instance name (default: from the mountpoint)");
 	app.add_option("--bpf-root", o.bpf_root, "bpffs directory of the instances")->capture_default_str();
+	app.add_option("--strategy", o.strategy,
+		       "The BPF strategy that resolves faults on a kernel with the BPF fmap hook "
+		       "(fuse_dax_fmap_ops); files it cannot hold take the message path")
+		->check(CLI::IsMember({"hash", "flat", "digest"}))->capture_default_str();
 	bool no_bpf = false;
 	app.add_flag("--no-bpf", no_bpf, "Do not load the BPF strategies");
 	app.add_option("--message-path", message,

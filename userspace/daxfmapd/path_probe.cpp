@@ -35,10 +35,12 @@ PathInForce decide_path(const std::optional<std::string> &hook, bool hook_attach
 			bool negotiated, const std::string &declined_why)
 {
 	if (hook && hook_attached)
-		return {"bpf-hook", "a resolver is attached to the kernel's BPF fmap hook (struct " + *hook + ")"};
+		return {"bpf-hook", "a resolver is attached to the kernel's BPF fmap hook (struct " + *hook + ")" +
+					    (hook_why.empty() ? "" : ": " + hook_why)};
 	// A hook nothing is attached to resolves nothing: the kernel falls back.
 	const std::string why = hook ? "the kernel has a BPF fmap hook (struct " + *hook +
-					       "), but no resolver of this mount is attached to it"
+					       "), but no resolver of this mount is attached to it" +
+					       (hook_why.empty() ? "" : " (" + hook_why + ")")
 				     : hook_why;
 	if (kernel_offered && !declined_why.empty())
 		return {"plain", why + "; the kernel offered FUSE_DAX_FMAP, declined: " + declined_why};

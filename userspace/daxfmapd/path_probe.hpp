@@ -23,6 +23,8 @@ std::optional<std::string> find_bpf_hook(const std::string &btf_path, std::strin
 // else the message path if INIT offered FUSE_DAX_FMAP, it is enabled and
 // the reply accepted it (negotiated), else plain FUSE.  A hook with nothing
 // attached is only mentioned: the kernel takes the message path then.
+// `hook_why`: with no hook, why the kernel has none; with one, what is
+// attached (strategy and ops) or why nothing is (empty: nothing to say).
 // `declined_why`, if not empty, says why the daemon declined an offer
 // although the message path was asked for (the device is of a kind the
 // kernel cannot map).

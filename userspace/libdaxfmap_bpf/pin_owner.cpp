@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/hook_ops.hpp"
 #include "libdaxfmap_bpf/pin_tree.hpp"
 
 namespace daxfmap::bpf {
@@ -165,6 +166,11 @@ Result<std::vector<Orphan>> remove_orphans(const std::string &root, const std::s
 		if (!owner || owner->kind != PinOwner::Kind::Daemon || owner->mountpoint != mountpoint ||
 		    pin_state(owner) != PinState::Orphaned)
 			continue;
+		// Its ops stay registered after it died (a legacy struct_ops
+		// registration is the kernel's, not the process's): unregister
+		// them before their pin goes.
+		if (auto ok = unregister_pinned_ops(dir + "/" + kHookPin); !ok)
+			return ok.error();
 		if (auto ok = unpin_dir(dir); !ok)
 			return ok.error();
 		removed.push_back({name, *owner});

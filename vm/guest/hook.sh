@@ -12,10 +12,12 @@
 # and SIGBUS and a kernel warning, never an oops, and its mount works again
 # through GET_FMAP once it is unregistered; the strategies' struct_ops forms
 # load over a daxfmap instance's maps, register, and fall back for a file
-# the maps do not hold; and the digest form, over the maps daxfmapd fills
-# and bound to daxfmapd's connection from outside, serves the daemon's
-# files (read(2), write(2), PMD faults, the device's bytes at the native
-# resolver's offsets) with no GET_FMAP and no GET_DAXDEV.
+# the maps do not hold; and daxfmapd itself, with each --strategy, binds its
+# connection and serves the message path's bytes (read(2), PMD and PTE
+# faults) with no GET_FMAP and no GET_DAXDEV for the files the strategy holds
+# and one GET_FMAP per file it does not (hash, 20 strips); two mounts at once
+# get ops of their own (two devices); killed with -9 while a file is mapped, the mapping
+# keeps faulting and the next mount unregisters the orphan's ops.
 # shellcheck shell=sh
 . /vm/lib.sh
 DEV=/dev/pmem0
@@ -152,47 +154,118 @@ for s in hash flat digest; do
 	daxfmap bpf unload --instance "vmhook_$s"
 done
 
-step "digest over daxfmapd's own maps: files the daemon holds resolved by BPF, no GET_FMAP"
-# daxfmapd fills its instance's maps (file id = inode number = FUSE nodeid)
-# but does not bind its connection yet: hookctl binds it from outside
-# (pidfd_getfd).  Files created through FUSE_CREATE get no map at that
-# open, so every later open asks the resolver first.
+step "daxfmapd binds its own strategy: the message path's bytes, no GET_FMAP for the files it holds"
+# daxfmapd --strategy S registers S's struct_ops form over its instance's
+# maps (ops named after the instance), installs $DEV and binds its own
+# connection after INIT.  The reference is a message-path mount of the same
+# device (--no-bpf).  many.dat has 20 strips: more than hash holds inline
+# (16), so under hash it takes the message path: one GET_FMAP, and the
+# mount report counts it.
 M=/mnt/daxfmap
-DLOG=/results/daxfmapd-hook.log
-mkdir -p $M
-check "mkfs $DEV" daxfmap mkfs "$DEV"
-if check "mount daxfmapd (BPF instance vmhookd)" daxfmap mount "$DEV" $M --bpf-instance vmhookd --log "$DLOG"; then
-	MNT=$M create_test_files
-	check "register daxfmap_digest over daxfmapd's maps" hookctl strategy digest /sys/fs/bpf/daxfmap/vmhookd/digest
-	pid=$(pidof daxfmapd | cut -d' ' -f1)
-	check "bind daxfmapd's connection to daxfmap_digest (device 0: $DEV)" hookctl bind "${pid:-0}" daxfmap_digest "0=$DEV"
-	seed=21
-	for f in simple.dat striped.dat wide.dat; do
-		size=$(stat -c %s "$M/$f")
-		devio pattern $seed "$size" >"/tmp/$f.pat"
-		seed=$((seed + 1))
-		check "$f: write(2) through the digest resolver" dd if="/tmp/$f.pat" of="$M/$f" bs=1M conv=notrunc
-		check "$f: read(2) gives the bytes written" cmp "/tmp/$f.pat" "$M/$f"
-		daxfmap getmap --json "$M/$f" >"/results/hookd-$f.json"
-		tiles "/results/hookd-$f.json" >"/tmp/$f.tiles"
-		check "$f: the device's bytes at the native resolver's offsets equal the file's" \
-			kio dcmp "$DEV" "$M/$f" <"/tmp/$f.tiles"
+M2=/mnt/daxfmap2
+mkdir -p $M $M2
+FILES="simple.dat striped.dat wide.dat many.dat"
+# status_num MNT KEY: a number of `daxfmap status --json`
+status_num() { daxfmap status --json "$1" | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" | head -1; }
+# same_bytes MNT TAG: read(2), PMD and PTE faults of every file give its pattern
+same_bytes() {
+	for f in $FILES; do
+		size=$(stat -c %s "$1/$f")
+		check "$2 $f: the size is the file's ($size)" test "$size" -eq "$(stat -c %s /tmp/$f.pat)"
+		check "$2 $f: read(2) gives the message path's bytes" cmp "/tmp/$f.pat" "$1/$f"
 		if dax_trace_on; then
-			kio mcmp "$M/$f" "/tmp/$f.pat"
+			kio mcmp "$1/$f" "/tmp/$f.pat"
 			rc=$?
-			set -- $(dax_trace_counts)
-			echo "$f: $1 PMD faults, $2 fallbacks, $3 PTE faults"
-			check "$f: mmap gives the bytes written" test $rc -eq 0
-			check "$f: one PMD fault per 2 MiB, no fallback, no PTE fault" \
-				test "$1" -eq $((size / 2097152)) -a "$2" -eq 0 -a "$3" -eq 0
+			set -- "$1" "$2" $(dax_trace_counts)
+			check "$2 $f: mmap (PMD) gives the same bytes" test $rc -eq 0
+			check "$2 $f: one PMD fault per 2 MiB, no fallback, no PTE fault ($3 $4 $5)" \
+				test "$3" -eq $((size / 2097152)) -a "$4" -eq 0 -a "$5" -eq 0
+			dax_trace_on
+			kio mcmp "$1/$f" "/tmp/$f.pat" nohuge
+			rc=$?
+			set -- "$1" "$2" $(dax_trace_counts)
+			check "$2 $f: mmap (PTE) gives the same bytes" test $rc -eq 0
+			check "$2 $f: 4 KiB faults only ($5)" test "$3" -eq 0 -a "$5" -eq $((size / 4096))
+		else
+			check "$2 $f: mmap gives the same bytes" kio mcmp "$1/$f" "/tmp/$f.pat"
 		fi
 	done
-	check "umount" daxfmap umount $M
-	cat "$DLOG"
-	line=$(grep 'unmounted after serving' "$DLOG" | tail -1)
-	check "daxfmapd answered no GET_FMAP and no GET_DAXDEV (the resolver did)" \
-		sh -c "echo '$line' | grep -q 'serving 0 GET_FMAP and 0 GET_DAXDEV'"
-	check "unregister daxfmap_digest" hookctl unregister digest
+}
+check "mkfs $DEV" daxfmap mkfs "$DEV"
+if check "mount on the message path (--no-bpf)" daxfmap mount "$DEV" $M --no-bpf --log /results/daxfmapd-msg.log; then
+	MNT=$M create_test_files
+	check "creat many.dat (20 strips of 2 MiB)" daxfmap creat $M/many.dat --size 40M --strips 20 --chunk 2M
+	seed=21
+	for f in $FILES; do
+		devio pattern $seed "$(stat -c %s "$M/$f")" >"/tmp/$f.pat"
+		seed=$((seed + 1))
+		check "message path: write(2) $f" dd if="/tmp/$f.pat" of="$M/$f" bs=1M conv=notrunc
+	done
+	check "message path: path in force message" test "$(daxfmap status --json $M | sed -n 's/.*"path": "\(.*\)".*/\1/p')" = message
+	check "umount the message-path mount" daxfmap umount $M
+fi
+# Each strategy in turn on the same instance: the same ops name each time,
+# which registers only if the unmount before unregistered it.
+for st in hash flat digest; do
+	R=/results/mount-$st.txt
+	check "$st: mount --strategy $st" sh -c "daxfmap mount $DEV $M --strategy $st --bpf-instance vmhookd --log /results/daxfmapd-$st.log >$R 2>&1" || continue
+	cat $R
+	check "$st: path in force bpf-hook, strategy named" sh -c "grep -q 'path in force: bpf-hook (.*strategy $st, ops dxf_' $R"
+	held=0
+	[ $st = hash ] && held=1
+	check "$st: the report counts $held file(s) not held" grep -q "strategy $st bound as ops dxf_[0-9a-f]*; $held files\? it does not hold" $R
+	check "$st: status --json names the strategy" sh -c "daxfmap status --json $M | grep -q '\"strategy\": \"$st\"'"
+	same_bytes $M "$st:"
+	check "$st: $held GET_FMAP (one per inode not held), no GET_DAXDEV" \
+		test "$(status_num $M get_fmap)" -eq $held -a "$(status_num $M get_daxdev)" -eq 0
+	check "$st: umount" daxfmap umount $M
+done
+
+step "two bpf-hook mounts at once (/dev/pmem0 and /dev/pmem1): ops of their own"
+# A pmem device serves one connection at a time (the kernel holds it for
+# the connection it is installed on: EBUSY for another), so the second
+# mount has a device of its own.
+if check "fsdax /dev/pmem1" setup_fsdax 1 && check "mkfs /dev/pmem1" daxfmap mkfs /dev/pmem1 &&
+	check "first mount (digest, /dev/pmem0)" sh -c "daxfmap mount $DEV $M --strategy digest >/results/mount-two1.txt 2>&1"; then
+	if check "second mount (digest, /dev/pmem1)" sh -c "daxfmap mount /dev/pmem1 $M2 --strategy digest >/results/mount-two2.txt 2>&1"; then
+		cat /results/mount-two1.txt /results/mount-two2.txt
+		o1=$(sed -n 's/.*bound as ops \(dxf_[0-9a-f]*\);.*/\1/p' /results/mount-two1.txt)
+		o2=$(sed -n 's/.*bound as ops \(dxf_[0-9a-f]*\);.*/\1/p' /results/mount-two2.txt)
+		check "both on bpf-hook, under two ops names ($o1, $o2)" test -n "$o1" -a -n "$o2" -a "$o1" != "$o2"
+		check "second mount: creat wide.dat" daxfmap creat $M2/wide.dat --size 24M --strips 3 --chunk 4M
+		check "second mount: write(2) wide.dat" dd if=/tmp/wide.dat.pat of=$M2/wide.dat bs=1M conv=notrunc
+		check "second mount: read(2) gives the bytes written" cmp /tmp/wide.dat.pat $M2/wide.dat
+		check "second mount: mmap gives them" kio mcmp $M2/wide.dat /tmp/wide.dat.pat
+		check "first mount: read(2) still gives its bytes" cmp /tmp/wide.dat.pat $M/wide.dat
+		check "no GET_FMAP and no GET_DAXDEV on either" \
+			test "$(status_num $M get_fmap)" -eq 0 -a "$(status_num $M2 get_fmap)" -eq 0 \
+			-a "$(status_num $M get_daxdev)" -eq 0 -a "$(status_num $M2 get_daxdev)" -eq 0
+		daxfmap umount $M2
+	fi
+	daxfmap umount $M
+fi
+
+step "daxfmapd killed with -9 while a file is mapped: faults keep resolving, the next mount cleans up"
+if check "mount --strategy digest" sh -c "daxfmap mount $DEV $M --strategy digest >/results/mount-kill.txt 2>&1"; then
+	ops=$(sed -n 's/.*bound as ops \(dxf_[0-9a-f]*\);.*/\1/p' /results/mount-kill.txt)
+	rm -f /tmp/gate /tmp/gate.ready
+	kio mgate $M/wide.dat /tmp/wide.dat.pat /tmp/gate &
+	holder=$!
+	wait_for /tmp/gate.ready 60
+	pid=$(pidof daxfmapd | cut -d' ' -f1)
+	check "kill -9 daxfmapd ($pid) while wide.dat is mapped" kill -9 "${pid:-0}"
+	sleep 1
+	touch /tmp/gate
+	wait $holder
+	check "the mapping's faults after the daemon died give the same bytes" test $? -eq 0
+	daxfmap umount --lazy $M
+	if check "mount again (digest)" sh -c "daxfmap mount $DEV $M --strategy digest >/results/mount-after-kill.txt 2>&1"; then
+		cat /results/mount-after-kill.txt
+		check "the orphan's ops ($ops) were unregistered: the same name registers and binds again" \
+			grep -q "bound as ops $ops;" /results/mount-after-kill.txt
+		check "after the restart: read(2) gives the same bytes" cmp /tmp/wide.dat.pat $M/wide.dat
+		check "umount" daxfmap umount $M
+	fi
 fi
 
 dmesg | grep 'fuse: DAX file map' | head -5
