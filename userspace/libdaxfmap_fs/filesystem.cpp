@@ -851,9 +851,8 @@ Result<LogEntry> FileSystem::log_append(const LogRecord &record, LogUse use)
 	return e;
 }
 
-Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
+Result<FileSystem::Node *> FileSystem::loggable_node_locked(Ino ino, std::string_view root_why)
 {
-	std::unique_lock lock(mu_);
 	if (auto ok = check_writable(); !ok)
 		return ok.error();
 	Node *n = node(ino);
@@ -861,9 +860,19 @@ Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
 		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
 	if (ino == kRootIno)
 		return err(EPERM, "the root directory", "a file or directory with a log entry",
-			   "the root, whose time is the mkfs time");
+			   std::string(root_why));
 	if (auto ok = check_linked(ino); !ok)
 		return ok.error();
+	return n;
+}
+
+Result<Attr> FileSystem::set_mtime(Ino ino, uint64_t mtime_ns)
+{
+	std::unique_lock lock(mu_);
+	auto found = loggable_node_locked(ino, "the root, whose time is the mkfs time");
+	if (!found)
+		return found.error();
+	Node *n = *found;
 	if (auto e = log_append(TimesRecordEntry{.path = path_locked(ino), .mtime_ns = mtime_ns},
 				use_for(n->uid));
 	    !e)
@@ -1233,16 +1242,10 @@ Result<Attr> FileSystem::set_attr(Ino ino, std::optional<uint32_t> mode, std::op
 				  std::optional<uint32_t> gid)
 {
 	std::unique_lock lock(mu_);
-	if (auto ok = check_writable(); !ok)
-		return ok.error();
-	Node *n = node(ino);
-	if (!n)
-		return err(ENOENT, "inode " + std::to_string(ino), "an existing inode");
-	if (ino == kRootIno)
-		return err(EPERM, "the root directory", "a file or directory with a log entry",
-			   "the root, whose mode and owner mkfs fixed");
-	if (auto ok = check_linked(ino); !ok)
-		return ok.error();
+	auto found = loggable_node_locked(ino, "the root, whose mode and owner mkfs fixed");
+	if (!found)
+		return found.error();
+	Node *n = *found;
 	if (mode && *mode & ~uint32_t{07777})
 		return err(EINVAL, "mode", "permission bits (07777 at most)", std::to_string(*mode));
 	AttrRecordEntry rec{.path = path_locked(ino), .mode = n->link ? 0777 : mode.value_or(n->mode),

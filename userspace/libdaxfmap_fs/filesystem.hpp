@@ -316,6 +316,9 @@ private:
 				       std::string_view new_name, uint32_t flags) const;
 	void do_rename(const RenamePlan &plan);
 	uint64_t symlink_count_locked() const;
+	// Under mu_: a writable, linked inode other than the root (whose entry
+	// mkfs fixed: `root_why`), for an entry that names it by path.
+	Result<Node *> loggable_node_locked(Ino ino, std::string_view root_why);
 	// Under mu_: the new size and the space kept or grown to (>= size).
 	Result<Attr> resize_locked(Ino ino, uint64_t size, uint64_t keep);
 	const Node *node(Ino ino) const;
