@@ -354,6 +354,7 @@ else
 	wait $srv 2>/dev/null
 	echo 0 >/sys/module/fuse/parameters/dax_fmap_max_reply
 fi
-step "famfs media on /dev/pmem0 through the message path"
-famfs_media_checks /dev/pmem0 message
+step "famfs media on /dev/pmem0 through the message path, then through the BPF hook"
+famfs_media_checks /dev/pmem0 message --no-bpf
+famfs_media_checks /dev/pmem0 bpf-hook
 finish
