@@ -5,10 +5,14 @@
 # maps, fuse.dax_fmap_max_reply at its 64 MiB ceiling).  Then `daxfmap bench
 # open` against the real GET_FMAP (daxfmapd on /dev/pmem0, made afresh), and
 # the GETXATTR model beside it.  The results (JSON, CSV, tables) go to
-# /results/bench.  BENCH_QUICK=1 (bench-smoke.sh) makes
+# /results/bench.  The same files are faulted through the message path and
+# through each BPF design bound with the kernel's hook (hookctl registers
+# them): the constant resolver, hash, flat, digest, and fallback-first.
+# BENCH_EXTENTS overrides the extent counts.  BENCH_QUICK=1 (bench-smoke.sh) makes
 # it a smoke check instead: a quick run of 1 and 32 extents must produce
-# rows with values, and the fs_dax tracepoints must count the PMD and PTE
-# faults it made (no timing is checked).
+# rows with values, for every design too (and their ratios to the message
+# path), and the fs_dax tracepoints must count the PMD and PTE faults it
+# made (no timing is checked).
 # shellcheck shell=sh
 . /vm/lib.sh
 OUT=/results/bench
@@ -73,13 +77,29 @@ if [ -n "$BENCH_QUICK" ]; then
 	# One line per result row (the scaling entries have no "ranges").
 	tr -d '\n ' <"$OUT/quick.json" | sed 's/},{/}\n{/g; s/}\],"scaling":\[{/}\n{/' | grep '"ranges":' >"$OUT/quick-rows.txt"
 	for m in us_per_pte_fault us_per_pmd_fault MiB_per_s_read; do
-		n=$(grep -c "\"metric\":\"$m\"" "$OUT/quick-rows.txt")
-		check "$m: 8 rows (1 and 32 extents, simple and interleaved, two patterns)" test "$n" -eq 8
+		n=$(grep -c "\"strategy\":\"message\".*\"metric\":\"$m\"" "$OUT/quick-rows.txt")
+		check "message, $m: 8 rows (1 and 32 extents, simple and interleaved, two patterns)" test "$n" -eq 8
+		# The hook's rows: each design on the same files, and its ratio to
+		# the message path (bpf-const: the 1-extent simple file alone).
+		for s in bpf-digest bpf-hash bpf-flat fallback-first bpf-const; do
+			want=8
+			[ $s = bpf-const ] && want=2
+			n=$(grep "\"strategy\":\"$s\".*\"metric\":\"$m\"" "$OUT/quick-rows.txt" | grep -c '"median"')
+			check "$s, $m: $want rows with values" test "$n" -eq "$want"
+			n=$(grep "\"strategy\":\"$s\".*\"metric\":\"ratio_$m\"" "$OUT/quick-rows.txt" | grep -c '"median"')
+			check "$s, $m: $want ratios to the message path" test "$n" -eq "$want"
+		done
 	done
-	check "every row has a median (none refused)" test "$(grep -c '"median"' "$OUT/quick-rows.txt")" -eq 24
+	for s in message bpf-digest bpf-hash bpf-flat fallback-first bpf-const; do
+		want=4
+		[ $s = bpf-const ] && want=1
+		n=$(grep "\"strategy\":\"$s\".*\"metric\":\"us_per_first_open\"" "$OUT/quick-rows.txt" | grep -c '"median"')
+		check "$s: $want first-open rows with values" test "$n" -eq "$want"
+	done
+	check "every row has a median (none refused)" test "$(grep -vc '"median"' "$OUT/quick-rows.txt")" -eq 0
 	if [ $traced = 1 ]; then
 		# 4 files x 2 patterns x (5 repeats + the warm-up): 8 PMD and 64 PTE
-		# faults per cycle.
+		# faults per cycle, on the message path alone (the designs add more).
 		echo "fs_dax: $1 PMD faults (NOPAGE), $2 PMD fallbacks, $3 PTE faults"
 		check "the PMD probes faulted in PMDs (>= 384, no fallback)" test "$1" -ge 384 -a "$2" -eq 0
 		check "the PTE probes faulted in 4 KiB pages (>= 3072)" test "$3" -ge 3072
@@ -97,9 +117,9 @@ if [ -n "$BENCH_QUICK" ]; then
 	exit $?
 fi
 
-step "fault: 1 to 1M extents (large maps: $PARAM = 64 MiB)"
+step "fault: 1 to 1M extents (large maps: $PARAM = 64 MiB), the message path and each BPF design"
 echo 67108864 >$PARAM
-daxfmap bench fault --dax-device /dev/pmem0 --fault-extents 1,32,1K,32K,1M --out "$OUT" \
+daxfmap bench fault --dax-device /dev/pmem0 --fault-extents "${BENCH_EXTENTS:-1,2,32,1K,32K,1M}" --out "$OUT" \
 	>"$OUT/tables.txt" 2>"$OUT/progress.log"
 rc=$?
 echo 0 >$PARAM
