@@ -95,6 +95,7 @@ int hook_lie_resolve(unsigned long long *ctx)
 SEC("struct_ops/hook_fallback_setup")
 int hook_fallback_setup(unsigned long long *ctx)
 {
+	(void)ctx;
 	return FUSE_DAX_FMAP_FALLBACK;
 }
 

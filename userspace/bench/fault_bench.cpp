@@ -485,6 +485,8 @@ std::vector<Row> run_fault(const Config &c)
 			files.push_back(std::move(f));
 		}
 	}
+	// ranges: both inodes of every file; a strategy's pool takes up to 3
+	// entries a range (digest's index beside the extents).
 	// The constant resolver places every file at one range: it measures the
 	// 1-extent simple file, which it describes exactly (64 MiB at 0).
 	const FaultFile *one = nullptr;
@@ -501,7 +503,7 @@ std::vector<Row> run_fault(const Config &c)
 		}
 		const std::string instance = "benchfault" + std::to_string(::getpid()) + "_" + de.hook->ops.substr(8);
 		auto reg = HookRegistration::make(*de.hook, c.hookctl, 0, one ? one->size : 0, *dev_size, instance,
-						  static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, ranges + 1024)));
+						  static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, 3 * ranges + 1024)));
 		if (!reg) {
 			de.note = "not run: " + reg.error().message();
 			continue;
