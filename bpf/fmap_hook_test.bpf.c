@@ -11,7 +11,7 @@
  *               the end of the device, a device that is not installed, or a
  *               device offset in another place of its page than the file
  *               offset;
- *   hook_fallback ("daxfmap_fallback") handles no file: setup answers
+ *   hook_fallback ("daxfmap_defer") handles no file: setup answers
  *               FALLBACK, so every file takes GET_FMAP once and the kernel's
  *               walk (Darrick Wong's fallback-first contract, measured by
  *               daxfmap bench fault).
@@ -117,5 +117,5 @@ SEC(".struct_ops")
 struct fuse_dax_fmap_ops hook_fallback = {
 	.setup = (void *)hook_fallback_setup,
 	.resolve = (void *)hook_const_resolve,
-	.name = "daxfmap_fallback",
+	.name = "daxfmap_defer",	/* names are at most 15 characters */
 };

@@ -251,10 +251,16 @@ public:
 				     .expected = "FUSE_DAX_FMAP offered by the kernel and accepted",
 				     .found = init.empty() ? "no INIT line in " + log : init};
 		if (!bind.empty()) {
-			// fmapsrv binds right after INIT: wait for its word.
+			// fmapsrv installs the device, then binds, right after INIT:
+			// wait for its word on both.
 			std::string b;
 			for (int i = 0; i < 100 && (b = grep(log, "BIND ")).empty(); i++)
 				std::this_thread::sleep_for(std::chrono::milliseconds(50));
+			const std::string dev = grep(log, "DEVICE 0 ");
+			if (dev != "DEVICE 0 " + device + " ok")
+				return Error{.errnum = EBUSY, .field = "FUSE_DEV_IOC_DAX_FMAP_DEVICE",
+					     .expected = "DEVICE 0 " + device + " ok in " + log,
+					     .found = dev.empty() ? "no DEVICE line" : dev};
 			if (b != "BIND " + bind + " ok")
 				return Error{.errnum = ENOTSUP, .field = "FUSE_DEV_IOC_DAX_FMAP_BIND",
 					     .expected = "BIND " + bind + " ok in " + log,
@@ -440,9 +446,25 @@ std::vector<Row> run_fault(const Config &c)
 	auto limit = max_reply();
 	if (!limit)
 		return failed(limit.error());
-	auto dev_size = dax_device_size(c.dax_device);
-	if (!dev_size)
-		return failed(dev_size.error());
+	// A connection holds its devices exclusively (another fs-dax user gets
+	// EBUSY), so every design's mount needs a device of its own: the
+	// message path the first, each design the next.  The files are laid
+	// out over the smallest.
+	std::vector<std::string> devices;
+	for (size_t b = 0, e; b <= c.dax_device.size(); b = e + 1) {
+		e = c.dax_device.find(',', b);
+		if (e == std::string::npos)
+			e = c.dax_device.size();
+		devices.push_back(c.dax_device.substr(b, e - b));
+	}
+	Result<uint64_t> dev_size = uint64_t{0};
+	for (const std::string &dev : devices) {
+		auto sz = dax_device_size(dev);
+		if (!sz)
+			return failed(sz.error());
+		if (*dev_size == 0 || *sz < *dev_size)
+			dev_size = *sz;
+	}
 
 	// The designs: the message path first (the baseline), each BPF design on
 	// a mount of its own, bound to its ops.
@@ -456,6 +478,9 @@ std::vector<Row> run_fault(const Config &c)
 			return failed(Error{.errnum = EINVAL, .field = "--fault-designs",
 					    .expected = "message, const, hash, flat, digest or fallback", .found = name});
 		designs.push_back({.row = h->row, .hook = *h});
+		if (designs.size() > devices.size())
+			designs.back().note = "not run: no fsdax device of its own (--dax-device gives " +
+					      std::to_string(devices.size()) + "; a connection holds its device exclusively)";
 	}
 	for (Design &d : designs)
 		d.mount = std::make_unique<FmapsrvMount>();
@@ -510,6 +535,8 @@ std::vector<Row> run_fault(const Config &c)
 	// Register the BPF designs (before their mounts: fmapsrv binds at INIT).
 	for (size_t d = 1; d < designs.size(); d++) {
 		Design &de = designs[d];
+		if (!de.note.empty())
+			continue;
 		if (de.hook->kind == HookKind::Const && !one) {
 			de.note = "not run: the constant resolver measures the 1-extent simple file (--fault-extents 1)";
 			continue;
@@ -523,12 +550,12 @@ std::vector<Row> run_fault(const Config &c)
 		}
 		de.reg = std::move(*reg);
 	}
-	progress(c.progress, "fault: starting fmapsrv on " + m.mnt() + " (device 0: " + c.dax_device + ")");
-	if (auto r = m.start(c.fmapsrv, m.cases(), c.dax_device); !r)
+	progress(c.progress, "fault: starting fmapsrv on " + m.mnt() + " (device 0: " + devices[0] + ")");
+	if (auto r = m.start(c.fmapsrv, m.cases(), devices[0]); !r)
 		return failed(r.error());
 	for (size_t d = 1; d < designs.size(); d++)
 		if (designs[d].note.empty())
-			if (auto r = designs[d].mount->start(c.fmapsrv, m.cases(), c.dax_device, designs[d].hook->ops); !r)
+			if (auto r = designs[d].mount->start(c.fmapsrv, m.cases(), devices[d], designs[d].hook->ops); !r)
 				designs[d].note = "not run: " + r.error().message();
 
 	// Which files each design measures, and the strategies' maps: each file

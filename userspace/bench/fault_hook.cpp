@@ -21,7 +21,7 @@ std::optional<HookDesign> hook_design(std::string_view name)
 	if (name == "const")
 		return HookDesign{.row = "bpf-const", .ops = "daxfmap_const", .kind = HookKind::Const};
 	if (name == "fallback")
-		return HookDesign{.row = "fallback-first", .ops = "daxfmap_fallback", .kind = HookKind::Fallback};
+		return HookDesign{.row = "fallback-first", .ops = "daxfmap_defer", .kind = HookKind::Fallback};
 	auto s = bpf::parse_strategy(name);
 	if (!s || *s == bpf::Strategy::Native)
 		return std::nullopt;

@@ -222,7 +222,9 @@ Verb add_bench(CLI::App &app)
 	cmd->add_option("--fault-extents", o->fault_extents,
 			"fault: comma-separated extent counts; over 32 need the\nkernel's large maps (fuse.dax_fmap_max_reply)")
 		->capture_default_str();
-	cmd->add_option("--dax-device", o->dax_device, "fault: the fsdax block device the files map (e.g. /dev/pmem0;\nonly read)");
+	cmd->add_option("--dax-device", o->dax_device,
+			"fault: the fsdax block devices the files map, one per design\n(a connection holds its device: "
+			"/dev/pmem0,/dev/pmem1,...;\nthe first for the message path; only read)");
 	cmd->add_option("--fmapsrv", o->fmapsrv, "fault: the test FUSE server (vm/guest/fmapsrv.c)\n(default: beside daxfmap, else PATH)");
 	cmd->add_option("--fault-designs", o->fault_designs,
 			"fault: the BPF designs beside the message path: const, hash,\nflat, digest, fallback (empty: none)")

@@ -10,7 +10,7 @@
  *                  answers each resolve with lie LIE (0: past the device's
  *                  end, 1: device 7, 2: misaligned); prints the ops' name
  *   hookctl register fallback
- *                  a resolver that handles no file (setup answers FALLBACK):
+ *                  "daxfmap_defer", a resolver that handles no file (setup answers FALLBACK):
  *                  every file takes GET_FMAP once (the bench's fallback-first)
  *   hookctl strategy hash|flat|digest PINDIR
  *                  the strategy's struct_ops form (bpf/S_hook.bpf.c, ops
@@ -218,7 +218,7 @@ static int do_register(const char *kind, int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(kind, "fallback") == 0)
-		printf("registered daxfmap_fallback (map %s): every file falls back\n", bpf_map__name(map));
+		printf("registered daxfmap_defer (map %s): every file falls back\n", bpf_map__name(map));
 	else
 		printf("registered daxfmap_%s (map %s): base %llu, size %llu%s\n", kind, bpf_map__name(map),
 		       base, size, strcmp(kind, "lie") == 0 ? (lie == 0 ? ", lie: past the device" :
