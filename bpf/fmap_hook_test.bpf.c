@@ -10,7 +10,11 @@
  *               what the kernel must refuse (hook_lie_kind): a range past
  *               the end of the device, a device that is not installed, or a
  *               device offset in another place of its page than the file
- *               offset.
+ *               offset;
+ *   hook_fallback ("daxfmap_defer") handles no file: setup answers
+ *               FALLBACK, so every file takes GET_FMAP once and the kernel's
+ *               walk (Darrick Wong's fallback-first contract, measured by
+ *               daxfmap bench fault).
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -88,6 +92,13 @@ int hook_lie_resolve(unsigned long long *ctx)
 	return FUSE_DAX_FMAP_HANDLED;
 }
 
+SEC("struct_ops/hook_fallback_setup")
+int hook_fallback_setup(unsigned long long *ctx)
+{
+	(void)ctx;
+	return FUSE_DAX_FMAP_FALLBACK;
+}
+
 SEC(".struct_ops")
 struct fuse_dax_fmap_ops hook_const = {
 	.setup = (void *)hook_setup,
@@ -100,4 +111,11 @@ struct fuse_dax_fmap_ops hook_lie = {
 	.setup = (void *)hook_setup,
 	.resolve = (void *)hook_lie_resolve,
 	.name = "daxfmap_lie",
+};
+
+SEC(".struct_ops")
+struct fuse_dax_fmap_ops hook_fallback = {
+	.setup = (void *)hook_fallback_setup,
+	.resolve = (void *)hook_const_resolve,
+	.name = "daxfmap_defer",	/* names are at most 15 characters */
 };

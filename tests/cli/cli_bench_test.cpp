@@ -90,5 +90,12 @@ TEST_F(CliBench, BadOptionsAreUsageErrors)
 	EXPECT_EQ(run({"bench", "nosuchscenario"}).code, 2);
 }
 
+TEST_F(CliBench, AnUnknownFaultDesignIsAUsageErrorNamingIt)
+{
+	Outcome r = run({"bench", "fault", "--fault-designs", "digest,btree"});
+	EXPECT_EQ(r.code, 2);
+	EXPECT_CONTAINS(r.err, "--fault-designs: expected const, hash, flat, digest or fallback, found 'btree'");
+}
+
 } // namespace
 } // namespace daxfmap

@@ -23,7 +23,19 @@
 //
 // Files over 32 extents need the kernel's large maps, an opt-in the scenario
 // never turns on itself: fuse.dax_fmap_max_reply must be large enough.
-// Ratios are to the 1-extent file of the same layout, pattern and metric.
+//
+// The designs: the message path (V10's walk, the baseline) and each BPF
+// design of fault_hook.hpp, bound with the kernel's hook on an fmapsrv
+// mount of its own over the same cases.  Probes of one file, kind and
+// pattern are adjacent, a design after the other on the same offsets, so
+// drift moves them alike.  Every design must be in force, or its rows say
+// so instead of a value: no GET_FMAP for a file the resolver handles, one
+// per inode for the message path and fallback-first.
+//
+// Ratios are to the 1-extent file of the same design, layout, pattern and
+// metric; ratio_<metric> rows are a design / the message path, repeat by
+// repeat (their IQR is the spread); us_per_first_open rows (open + 4 KiB
+// read + close of an evicted inode) have their ratio to the message path.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -43,6 +55,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/fault_hook.hpp"
 #include "bench/fixtures.hpp"
 #include "bench/scenarios.hpp"
 #include "daxfmapd/client.hpp"
@@ -59,6 +72,7 @@ constexpr uint64_t kReadSize = kMiB;
 constexpr const char *kMaxReplyParam = "/sys/module/fuse/parameters/dax_fmap_max_reply";
 constexpr uint32_t kV10MaxExtents = 32;
 constexpr uint64_t kLargestReply = 64 * kMiB; // the parameter's ceiling (patch 0007)
+constexpr uint32_t kFlatMaxExtents = 32768;
 
 // The large-map parameter: absent on kernels without FUSE_DAX_FMAP.
 Result<uint64_t> max_reply()
@@ -109,10 +123,12 @@ struct FaultFile {
 	uint64_t ranges = 0, size = 0, wire = 0;
 	Fmap fmap;
 	std::string note; // why it is not measured
-	// Two inodes of the same fmap: 4 KiB DAX entries stay in a file's
-	// mapping after munmap and make later PMD faults there fall back, so
-	// the PTE probes fault their own file (NAME-4k).
-	int fd = -1, fd_pte = -1;
+	// Per design (mount): two inodes of the same fmap, since 4 KiB DAX
+	// entries stay in a file's mapping after munmap and make later PMD
+	// faults there fall back, so the PTE probes fault their own file
+	// (NAME-4k); and why the design does not measure it.
+	std::vector<int> fd, fd_pte;
+	std::vector<std::string> dnote;
 };
 
 // The fmap of a file of n extents over a device of dev_size bytes (see the
@@ -191,9 +207,12 @@ public:
 
 	// Starts fmapsrv and waits for the mount; FUSE_DAX_FMAP must have been
 	// negotiated at INIT, or nothing measured would be the message path.
-	Result<void> start(const std::string &fmapsrv, const std::string &device)
+	// With bind, fmapsrv installs the device by ioctl and binds its
+	// connection to the BPF ops of that name (FMAPSRV_BIND).
+	Result<void> start(const std::string &fmapsrv, const std::string &cases, const std::string &device,
+			   const std::string &bind = {})
 	{
-		const std::string log = dir_ + "/fmapsrv.log", devices = "0=" + device;
+		const std::string log = this->log(), devices = "0=" + device;
 		pid_ = ::fork();
 		if (pid_ < 0)
 			return daemon::sys_error(errno, fmapsrv, "fork");
@@ -203,7 +222,9 @@ public:
 				::dup2(null, 0);
 				::dup2(null, 1);
 			}
-			::execlp(fmapsrv.c_str(), fmapsrv.c_str(), mnt_.c_str(), cases_.c_str(), devices.c_str(),
+			if (!bind.empty())
+				::setenv("FMAPSRV_BIND", bind.c_str(), 1);
+			::execlp(fmapsrv.c_str(), fmapsrv.c_str(), mnt_.c_str(), cases.c_str(), devices.c_str(),
 				 log.c_str(), static_cast<char *>(nullptr));
 			::_exit(127);
 		}
@@ -229,9 +250,36 @@ public:
 			return Error{.errnum = ENOTSUP, .field = "FUSE INIT",
 				     .expected = "FUSE_DAX_FMAP offered by the kernel and accepted",
 				     .found = init.empty() ? "no INIT line in " + log : init};
+		if (!bind.empty()) {
+			// fmapsrv installs the device, then binds, right after INIT:
+			// wait for its word on both.
+			std::string b;
+			for (int i = 0; i < 100 && (b = grep(log, "BIND ")).empty(); i++)
+				std::this_thread::sleep_for(std::chrono::milliseconds(50));
+			const std::string dev = grep(log, "DEVICE 0 ");
+			if (dev != "DEVICE 0 " + device + " ok")
+				return Error{.errnum = EBUSY, .field = "FUSE_DEV_IOC_DAX_FMAP_DEVICE",
+					     .expected = "DEVICE 0 " + device + " ok in " + log,
+					     .found = dev.empty() ? "no DEVICE line" : dev};
+			if (b != "BIND " + bind + " ok")
+				return Error{.errnum = ENOTSUP, .field = "FUSE_DEV_IOC_DAX_FMAP_BIND",
+					     .expected = "BIND " + bind + " ok in " + log,
+					     .found = b.empty() ? "no BIND line" : b};
+		}
 		return {};
 	}
 
+	// GET_FMAP requests fmapsrv logged for the file NAME.
+	size_t get_fmaps(const std::string &name) const
+	{
+		std::ifstream f(log());
+		size_t n = 0;
+		for (std::string line; std::getline(f, line);)
+			n += line.rfind("GET_FMAP " + name + " ", 0) == 0;
+		return n;
+	}
+
+	std::string log() const { return dir_ + "/fmapsrv.log"; }
 	const std::string &mnt() const { return mnt_; }
 	const std::string &cases() const { return cases_; }
 
@@ -290,7 +338,7 @@ std::vector<uint64_t> offsets(uint64_t size, uint64_t unit, size_t n, bool rando
 enum class Kind { Pte, Pmd, Read };
 
 struct Probe {
-	size_t file;
+	size_t file, design;
 	Kind kind;
 	bool random;
 	std::vector<uint64_t> offs; // the same every cycle (see the warm-up)
@@ -299,9 +347,9 @@ struct Probe {
 };
 
 // One cycle: map the file, time first touches at offs, unmap.  Returns us.
-Result<double> touch_cycle(const FaultFile &f, Kind kind, const std::vector<uint64_t> &offs)
+Result<double> touch_cycle(const FaultFile &f, size_t d, Kind kind, const std::vector<uint64_t> &offs)
 {
-	void *p = ::mmap(nullptr, f.size, PROT_READ, MAP_SHARED, kind == Kind::Pte ? f.fd_pte : f.fd, 0);
+	void *p = ::mmap(nullptr, f.size, PROT_READ, MAP_SHARED, kind == Kind::Pte ? f.fd_pte[d] : f.fd[d], 0);
 	if (p == MAP_FAILED)
 		return daemon::sys_error(errno, f.name, "mmap");
 	if (kind == Kind::Pmd && reinterpret_cast<uintptr_t>(p) % kPmd != 0) {
@@ -325,11 +373,12 @@ Result<double> touch_cycle(const FaultFile &f, Kind kind, const std::vector<uint
 	return us;
 }
 
-Result<double> read_cycle(const FaultFile &f, const std::vector<uint64_t> &offs, std::vector<uint8_t> &buf)
+Result<double> read_cycle(const FaultFile &f, size_t d, const std::vector<uint64_t> &offs,
+			  std::vector<uint8_t> &buf)
 {
 	const auto t0 = std::chrono::steady_clock::now();
 	for (uint64_t o : offs) {
-		const ssize_t n = ::pread(f.fd, buf.data(), kReadSize, static_cast<off_t>(o));
+		const ssize_t n = ::pread(f.fd[d], buf.data(), kReadSize, static_cast<off_t>(o));
 		if (n != static_cast<ssize_t>(kReadSize))
 			return daemon::sys_error(n < 0 ? errno : EIO, f.name, "read of 1 MiB at " + hex(o));
 	}
@@ -346,6 +395,44 @@ std::string_view metric_of(Kind k)
 	return "?";
 }
 
+// Every unused dentry and inode out of the caches: the next open of a file
+// is the first of its inode (the kernel keeps the fmap with the inode).
+Result<void> evict_inodes()
+{
+	::sync();
+	std::ofstream f("/proc/sys/vm/drop_caches");
+	f << "2\n";
+	f.flush();
+	if (!f)
+		return daemon::sys_error(EIO, "/proc/sys/vm/drop_caches", "write 2");
+	return {};
+}
+
+// open + 4 KiB pread(2) + close of a file looked up already: us.
+Result<double> open_cycle(const std::string &path, std::vector<uint8_t> &buf)
+{
+	const auto t0 = std::chrono::steady_clock::now();
+	const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return daemon::sys_error(errno, path, "open");
+	const ssize_t n = ::pread(fd, buf.data(), kPte, 0);
+	const int err = errno;
+	::close(fd);
+	if (n != static_cast<ssize_t>(kPte))
+		return daemon::sys_error(n < 0 ? err : EIO, path, "read(2) of 4 KiB");
+	return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A design of the scenario: the message path (no hook), or a BPF design
+// bound to a mount of its own over the same files.
+struct Design {
+	std::string row;
+	std::optional<HookDesign> hook;
+	HookRegistration reg;
+	std::unique_ptr<FmapsrvMount> mount;
+	std::string note; // not run: why
+};
+
 } // namespace
 
 std::vector<Row> run_fault(const Config &c)
@@ -359,15 +446,53 @@ std::vector<Row> run_fault(const Config &c)
 	auto limit = max_reply();
 	if (!limit)
 		return failed(limit.error());
-	auto dev_size = dax_device_size(c.dax_device);
-	if (!dev_size)
-		return failed(dev_size.error());
-	FmapsrvMount m;
-	if (auto r = m.make_dirs(c.work_dir); !r)
-		return failed(r.error());
+	// A connection holds its devices exclusively (another fs-dax user gets
+	// EBUSY), so every design's mount needs a device of its own: the
+	// message path the first, each design the next.  The files are laid
+	// out over the smallest.
+	std::vector<std::string> devices;
+	for (size_t b = 0, e; b <= c.dax_device.size(); b = e + 1) {
+		e = c.dax_device.find(',', b);
+		if (e == std::string::npos)
+			e = c.dax_device.size();
+		devices.push_back(c.dax_device.substr(b, e - b));
+	}
+	Result<uint64_t> dev_size = uint64_t{0};
+	for (const std::string &dev : devices) {
+		auto sz = dax_device_size(dev);
+		if (!sz)
+			return failed(sz.error());
+		if (*dev_size == 0 || *sz < *dev_size)
+			dev_size = *sz;
+	}
 
-	// The files, as fmapsrv's cases: written before it starts (it reads them once).
+	// The designs: the message path first (the baseline), each BPF design on
+	// a mount of its own, bound to its ops.
+	std::vector<Design> designs;
+	designs.push_back({.row = "message"});
+	for (const std::string &name : c.fault_designs) {
+		if (name == "message")
+			continue;
+		auto h = hook_design(name);
+		if (!h)
+			return failed(Error{.errnum = EINVAL, .field = "--fault-designs",
+					    .expected = "message, const, hash, flat, digest or fallback", .found = name});
+		designs.push_back({.row = h->row, .hook = *h});
+		if (designs.size() > devices.size())
+			designs.back().note = "not run: no fsdax device of its own (--dax-device gives " +
+					      std::to_string(devices.size()) + "; a connection holds its device exclusively)";
+	}
+	for (Design &d : designs)
+		d.mount = std::make_unique<FmapsrvMount>();
+	FmapsrvMount &m = *designs[0].mount;
+	for (Design &d : designs)
+		if (auto r = d.mount->make_dirs(c.work_dir); !r)
+			return failed(r.error());
+
+	// The files, as fmapsrv's cases: written before it starts (it reads them
+	// once); every mount serves the same directory.
 	std::vector<FaultFile> files;
+	uint64_t ranges = 0;
 	for (Layout l : c.layouts) {
 		if (l == Layout::SimplePow2)
 			continue; // the kernel walks every simple layout alike
@@ -379,6 +504,9 @@ std::vector<Row> run_fault(const Config &c)
 			f.ranges = f.fmap.range_count();
 			f.size = f.fmap.file_size;
 			f.wire = f.fmap.wire_size();
+			f.fd.assign(designs.size(), -1);
+			f.fd_pte.assign(designs.size(), -1);
+			f.dnote.assign(designs.size(), "");
 			if (f.wire > kLargestReply)
 				f.note = "not run: a " + std::to_string(f.wire) + "-byte map is larger than any the kernel "
 					 "takes (" + std::to_string(kLargestReply) + " bytes)";
@@ -390,34 +518,111 @@ std::vector<Row> run_fault(const Config &c)
 				for (const std::string &name : {f.name, f.name + "-4k"})
 					if (auto w = write_bytes(m.cases() + "/" + name, encode_fmap(f.fmap)); !w)
 						return failed(w.error());
+			if (f.note.empty())
+				ranges += 2 * f.ranges;
 			files.push_back(std::move(f));
 		}
 	}
-	progress(c.progress, "fault: starting fmapsrv on " + m.mnt() + " (device 0: " + c.dax_device + ")");
-	if (auto r = m.start(c.fmapsrv, c.dax_device); !r)
-		return failed(r.error());
+	// ranges: both inodes of every file; a strategy's pool takes up to 3
+	// entries a range (digest's index beside the extents).
+	// The constant resolver places every file at one range: it measures the
+	// 1-extent simple file, which it describes exactly (64 MiB at 0).
+	const FaultFile *one = nullptr;
+	for (const FaultFile &f : files)
+		if (f.layout == "simple" && f.extents == 1 && f.note.empty())
+			one = &f;
 
-	// Open every file once: GET_FMAP now, the fmap cached on the inode for
-	// the run; a read(2) of the first 1 MiB proves DAX serves it (fmapsrv
-	// answers no READ).
+	// Register the BPF designs (before their mounts: fmapsrv binds at INIT).
+	for (size_t d = 1; d < designs.size(); d++) {
+		Design &de = designs[d];
+		if (!de.note.empty())
+			continue;
+		if (de.hook->kind == HookKind::Const && !one) {
+			de.note = "not run: the constant resolver measures the 1-extent simple file (--fault-extents 1)";
+			continue;
+		}
+		const std::string instance = "benchfault" + std::to_string(::getpid()) + "_" + de.hook->ops.substr(8);
+		auto reg = HookRegistration::make(*de.hook, c.hookctl, 0, one ? one->size : 0, *dev_size, instance,
+						  static_cast<uint32_t>(std::min<uint64_t>(UINT32_MAX, 3 * ranges + 1024)));
+		if (!reg) {
+			de.note = "not run: " + reg.error().message();
+			continue;
+		}
+		de.reg = std::move(*reg);
+	}
+	progress(c.progress, "fault: starting fmapsrv on " + m.mnt() + " (device 0: " + devices[0] + ")");
+	if (auto r = m.start(c.fmapsrv, m.cases(), devices[0]); !r)
+		return failed(r.error());
+	for (size_t d = 1; d < designs.size(); d++)
+		if (designs[d].note.empty())
+			if (auto r = designs[d].mount->start(c.fmapsrv, m.cases(), devices[d], designs[d].hook->ops); !r)
+				designs[d].note = "not run: " + r.error().message();
+
+	// Which files each design measures, and the strategies' maps: each file
+	// under its FUSE nodeid (the inode number), before its first open.
+	for (size_t d = 1; d < designs.size(); d++)
+		for (FaultFile &f : files) {
+			Design &de = designs[d];
+			if (!de.note.empty() || !f.note.empty())
+				continue;
+			if (de.hook->kind == HookKind::Const && &f != one) {
+				f.dnote[d] = "-"; // no row: the constant resolver has one file
+				continue;
+			}
+			if (de.hook->kind != HookKind::Strategy)
+				continue;
+			// flat walks a file's extents one by one (bpf_loop) at every
+			// fault: at 1M extents one run would take hours under TCG.
+			if (de.hook->strategy == bpf::Strategy::Flat && f.extents > kFlatMaxExtents) {
+				f.dnote[d] = "not run: flat walks its extents linearly at every fault; measured up to " +
+					     std::to_string(kFlatMaxExtents) + " extents";
+				continue;
+			}
+			for (const std::string &name : {f.name, f.name + "-4k"}) {
+				struct stat st {};
+				const std::string path = de.mount->mnt() + "/" + name;
+				if (::stat(path.c_str(), &st) != 0) {
+					f.dnote[d] = "refused: " + daemon::sys_error(errno, path, "stat").message();
+					break;
+				}
+				if (auto u = de.reg.fill(st.st_ino, f.fmap); !u) {
+					f.dnote[d] = "not run: the " + de.row + " maps refuse it: " + u.error().message();
+					break;
+				}
+			}
+		}
+
+	// Open every file once: GET_FMAP now (or the resolver's setup), the
+	// fmap cached on the inode for the run; a read(2) of the first 1 MiB
+	// proves DAX serves it (fmapsrv answers no READ).
 	std::vector<uint8_t> buf(kReadSize);
 	for (FaultFile &f : files) {
 		if (!f.note.empty())
 			continue;
-		for (int *fd : {&f.fd, &f.fd_pte}) {
-			const std::string path = m.mnt() + "/" + f.name + (fd == &f.fd ? "" : "-4k");
-			*fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-			if (*fd < 0) {
-				f.note = "refused: " + daemon::sys_error(errno, path, "open (GET_FMAP)").message();
-				break;
-			}
-			if (::pread(*fd, buf.data(), kReadSize, 0) != static_cast<ssize_t>(kReadSize)) {
-				f.note = "refused: " + daemon::sys_error(errno, path, "read(2) through DAX").message();
-				break;
+		for (size_t d = 0; d < designs.size(); d++) {
+			if (!designs[d].note.empty() || !f.dnote[d].empty())
+				continue;
+			for (int *fd : {&f.fd[d], &f.fd_pte[d]}) {
+				const std::string path = designs[d].mount->mnt() + "/" + f.name + (fd == &f.fd[d] ? "" : "-4k");
+				*fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+				if (*fd < 0) {
+					f.dnote[d] = "refused: " + daemon::sys_error(errno, path, "open").message();
+					break;
+				}
+				if (::pread(*fd, buf.data(), kReadSize, 0) != static_cast<ssize_t>(kReadSize)) {
+					f.dnote[d] = "refused: " + daemon::sys_error(errno, path, "read(2) through DAX").message();
+					break;
+				}
 			}
 		}
 	}
+	auto runs = [&](const Probe &p) {
+		return designs[p.design].note.empty() && files[p.file].note.empty() && files[p.file].dnote[p.design].empty() &&
+		       p.note.empty();
+	};
 
+	// The probes of one file, kind and pattern are adjacent, a design after
+	// the other, on the same offsets: the designs alternate pair by pair.
 	std::vector<Probe> probes;
 	const size_t pte_n = c.quick ? 64 : 512, pmd_n = c.quick ? 8 : 32, read_n = c.quick ? 8 : 64;
 	std::mt19937_64 rng(c.seed);
@@ -426,12 +631,13 @@ std::vector<Row> run_fault(const Config &c)
 			for (bool random : {false, true}) {
 				const uint64_t unit = k == Kind::Pte ? kPte : k == Kind::Pmd ? kPmd : kReadSize;
 				const size_t want = k == Kind::Pte ? pte_n : k == Kind::Pmd ? pmd_n : read_n;
-				probes.push_back({.file = i, .kind = k, .random = random,
-						  .offs = offsets(files[i].size, unit, want, random, rng)});
+				const auto offs = offsets(files[i].size, unit, want, random, rng);
+				for (size_t d = 0; d < designs.size(); d++)
+					probes.push_back({.file = i, .design = d, .kind = k, .random = random, .offs = offs});
 			}
 	auto cycle = [&](Probe &p) -> Result<double> {
 		const FaultFile &f = files[p.file];
-		return p.kind == Kind::Read ? read_cycle(f, p.offs, buf) : touch_cycle(f, p.kind, p.offs);
+		return p.kind == Kind::Read ? read_cycle(f, p.design, p.offs, buf) : touch_cycle(f, p.design, p.kind, p.offs);
 	};
 	// An untimed cycle of every probe first: the first touch ever of a
 	// piece also makes its DAX entry, initializes its struct pages and (in a
@@ -439,21 +645,22 @@ std::vector<Row> run_fault(const Config &c)
 	// nothing to do with the fmap and that a second mapping does not pay.
 	progress(c.progress, "fault: warm-up cycle");
 	for (Probe &p : probes)
-		if (files[p.file].note.empty())
+		if (runs(p))
 			if (auto t = cycle(p); !t)
 				p.note = "refused: " + t.error().message();
 
 	// Each repeat: `blocks` rounds in which every probe runs one cycle in
 	// turn, so the machine's drift moves them all alike.
 	const unsigned blocks = c.quick ? 1 : 3;
-	progress(c.progress, "fault: " + std::to_string(files.size()) + " files x " + std::to_string(probes.size() / std::max<size_t>(1, files.size())) +
-				     " probes x " + std::to_string(c.repeats) + " repeats x " + std::to_string(blocks) + " cycles");
+	progress(c.progress, "fault: " + std::to_string(files.size()) + " files x " + std::to_string(designs.size()) +
+				     " designs x 6 probes x " + std::to_string(c.repeats) + " repeats x " +
+				     std::to_string(blocks) + " cycles");
 	for (unsigned rep = 0; rep < c.repeats; rep++) {
 		std::vector<double> us(probes.size()), count(probes.size());
 		for (unsigned b = 0; b < blocks; b++)
 			for (size_t pi = 0; pi < probes.size(); pi++) {
 				Probe &p = probes[pi];
-				if (!files[p.file].note.empty() || !p.note.empty())
+				if (!runs(p))
 					continue;
 				auto t = cycle(p);
 				if (!t) {
@@ -471,26 +678,136 @@ std::vector<Row> run_fault(const Config &c)
 		progress(c.progress, "fault: repeat " + std::to_string(rep + 1) + "/" + std::to_string(c.repeats) + " done");
 	}
 	for (FaultFile &f : files)
-		for (int fd : {f.fd, f.fd_pte})
-			if (fd >= 0)
-				::close(fd);
+		for (size_t d = 0; d < designs.size(); d++)
+			for (int *fd : {&f.fd[d], &f.fd_pte[d]})
+				if (*fd >= 0) {
+					::close(*fd);
+					*fd = -1;
+				}
+
+	// The open path: open + 4 KiB read + close of an evicted inode, each
+	// design in turn per file (GET_FMAP for the message path and
+	// fallback-first; the resolver's setup alone for a handled file).  The
+	// files of V10's one-page range only.
+	struct OpenProbe {
+		size_t file, design;
+		std::vector<double> per_repeat;
+		std::string note;
+	};
+	std::vector<OpenProbe> opens;
+	for (size_t i = 0; i < files.size(); i++)
+		if (files[i].extents <= kV10MaxExtents)
+			for (size_t d = 0; d < designs.size(); d++)
+				opens.push_back({.file = i, .design = d});
+	const unsigned open_rounds = c.quick ? 3 : 10;
+	auto open_runs = [&](const OpenProbe &o) {
+		return designs[o.design].note.empty() && files[o.file].note.empty() && files[o.file].dnote[o.design].empty() &&
+		       o.note.empty();
+	};
+	progress(c.progress, "fault: first opens, " + std::to_string(open_rounds) + " rounds per repeat");
+	for (unsigned rep = 0; rep < c.repeats; rep++) {
+		std::vector<double> us(opens.size()), count(opens.size());
+		for (unsigned r = 0; r < open_rounds; r++) {
+			if (auto e = evict_inodes(); !e)
+				return failed(e.error());
+			for (OpenProbe &o : opens) {
+				// The lookup again, untimed: only the open is measured.
+				struct stat st {};
+				const std::string path = designs[o.design].mount->mnt() + "/" + files[o.file].name;
+				if (open_runs(o))
+					(void)::stat(path.c_str(), &st);
+			}
+			for (size_t oi = 0; oi < opens.size(); oi++) {
+				OpenProbe &o = opens[oi];
+				if (!open_runs(o))
+					continue;
+				auto t = open_cycle(designs[o.design].mount->mnt() + "/" + files[o.file].name, buf);
+				if (!t) {
+					o.note = "refused: " + t.error().message();
+					continue;
+				}
+				us[oi] += *t;
+				count[oi] += 1;
+			}
+		}
+		for (size_t oi = 0; oi < opens.size(); oi++)
+			if (count[oi] > 0)
+				opens[oi].per_repeat.push_back(us[oi] / count[oi]);
+	}
+
+	// Whether each design was in force: a handled file takes no GET_FMAP,
+	// a file of the message path or fallback-first one per inode at least.
+	auto in_force = [&](size_t file, size_t d) -> std::string {
+		const FaultFile &f = files[file];
+		const size_t n = designs[d].mount->get_fmaps(f.name) + designs[d].mount->get_fmaps(f.name + "-4k");
+		const bool handled = designs[d].hook && designs[d].hook->kind != HookKind::Fallback;
+		if (handled && n != 0)
+			return "not in force: the resolver fell back, " + std::to_string(n) + " GET_FMAP sent";
+		if (!handled && n < 2)
+			return "not in force: " + std::to_string(n) + " GET_FMAP for 2 inodes";
+		return {};
+	};
 
 	for (const Probe &p : probes) {
 		const FaultFile &f = files[p.file];
-		Row row{.scenario = "fault", .strategy = "message", .layout = f.layout, .extents = f.extents,
+		if (f.dnote[p.design] == "-")
+			continue;
+		const Design &de = designs[p.design];
+		Row row{.scenario = "fault", .strategy = de.row, .layout = f.layout, .extents = f.extents,
 			.ranges = f.ranges, .pattern = p.random ? "random" : "sequential",
 			.metric = std::string(metric_of(p.kind)), .unit = p.kind == Kind::Read ? "MiB/s" : "us",
 			.baseline = "1 extent", .iterations = p.offs.size() * blocks,
-			.note = !f.note.empty() ? f.note : p.note};
-		if (!p.per_repeat.empty())
-			row.value = summarize(p.per_repeat);
+			.note = !de.note.empty() ? de.note : !f.note.empty() ? f.note : !f.dnote[p.design].empty() ? f.dnote[p.design] : p.note};
+		if (!p.per_repeat.empty()) {
+			row.note = in_force(p.file, p.design);
+			if (row.note.empty())
+				row.value = summarize(p.per_repeat);
+		}
+		rows.push_back(std::move(row));
+		// BPF / native per fault, repeat by repeat (the designs alternate
+		// within every repeat, so these ratios carry the run's spread).
+		if (p.design > 0 && rows.back().value.n) {
+			const Probe &native = probes[&p - &probes[0] - p.design];
+			if (native.per_repeat.size() == p.per_repeat.size() && in_force(p.file, 0).empty()) {
+				std::vector<double> r;
+				for (size_t k = 0; k < p.per_repeat.size(); k++)
+					r.push_back(p.kind == Kind::Read ? native.per_repeat[k] / p.per_repeat[k]
+									 : p.per_repeat[k] / native.per_repeat[k]);
+				Row q = rows.back();
+				q.metric = "ratio_" + q.metric;
+				q.unit = "x";
+				q.baseline = "message";
+				q.value = summarize(r);
+				rows.push_back(std::move(q));
+			}
+		}
+	}
+	for (const OpenProbe &o : opens) {
+		const FaultFile &f = files[o.file];
+		if (f.dnote[o.design] == "-")
+			continue;
+		const Design &de = designs[o.design];
+		Row row{.scenario = "fault", .strategy = de.row, .layout = f.layout, .extents = f.extents,
+			.ranges = f.ranges, .pattern = "-", .metric = "us_per_first_open", .unit = "us",
+			.baseline = "message", .iterations = open_rounds,
+			.note = !de.note.empty() ? de.note : !f.note.empty() ? f.note : !f.dnote[o.design].empty() ? f.dnote[o.design] : o.note};
+		if (!o.per_repeat.empty()) {
+			row.note = in_force(o.file, o.design);
+			if (row.note.empty())
+				row.value = summarize(o.per_repeat);
+		}
 		rows.push_back(std::move(row));
 	}
-	for (Row &r : rows)
+	for (Row &r : rows) {
+		if (r.unit == "x")
+			continue;
 		for (const Row &base : rows)
-			if (base.extents == 1 && base.value.n && r.value.n && base.layout == r.layout &&
-			    base.pattern == r.pattern && base.metric == r.metric)
-				r.ratio = r.value.median / base.value.median;
+			if (r.metric == "us_per_first_open" ? base.strategy == "message" && base.layout == r.layout && base.extents == r.extents
+							    : base.strategy == r.strategy && base.extents == 1 &&
+								      base.layout == r.layout && base.pattern == r.pattern)
+				if (base.metric == r.metric && base.value.n && r.value.n)
+					r.ratio = r.value.median / base.value.median;
+	}
 	return rows;
 }
 

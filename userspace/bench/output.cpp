@@ -252,9 +252,12 @@ Result<std::vector<std::string>> write_plots(const std::vector<Row> &rows, const
 			continue;
 		}
 		if (r.scenario == "fault") {
-			// One plot per metric and layout: a curve per pattern.
-			const std::string key = "fault-" + r.metric + "-" + r.layout;
-			fam[key][r.pattern].emplace_back(r.extents, r.value.median);
+			// One plot per metric, layout and pattern: a curve per design
+			// (the ratio rows are in the tables).
+			if (r.unit == "x")
+				continue;
+			const std::string key = "fault-" + r.metric + "-" + r.layout + (r.pattern == "-" ? "" : "-" + r.pattern);
+			fam[key][r.strategy].emplace_back(r.extents, r.value.median);
 			ylabel[key] = r.metric + " (" + r.unit + ")";
 			xlabel[key] = "extents per file";
 			continue;

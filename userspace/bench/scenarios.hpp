@@ -41,6 +41,11 @@ struct Config {
 	std::vector<uint32_t> fault_extents{1, 32};
 	std::string dax_device;
 	std::string fmapsrv = "fmapsrv";
+	// fault: the designs measured against the message path, each bound to
+	// a mount of its own with the kernel's BPF hook (hookctl registers them):
+	// const, hash, flat, digest, fallback.
+	std::vector<std::string> fault_designs{"const", "digest", "fallback", "hash", "flat"};
+	std::string hookctl = "hookctl";
 	std::ostream *progress = nullptr; // progress lines (stderr), or none
 };
 
@@ -53,6 +58,7 @@ struct Row {
 	std::string pattern;   // sequential | random, or "-"
 	std::string metric;    // ns_per_lookup | us_per_open | extents_per_s | us_per_swap | bytes_per_extent
 	                       // | us_per_pte_fault | us_per_pmd_fault | MiB_per_s_read
+	               // | us_per_first_open | ratio_<metric> (fault: a design / message)
 	std::string unit;
 	Summary value;
 	double ratio = NAN;    // value.median / the baseline's, where that means something

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/fault_hook.hpp"
 #include "bench/output.hpp"
 #include "bench/scenarios.hpp"
 #include "cli/commands.hpp"
@@ -37,6 +38,8 @@ struct Options {
 	std::string fault_extents = "1,32";
 	std::string dax_device;
 	std::string fmapsrv;
+	std::string fault_designs = "const,digest,fallback,hash,flat";
+	std::string hookctl;
 	std::string open_mount;
 	bool json = false;
 	bool quiet = false;
@@ -78,12 +81,13 @@ bool parse_counts(Io &io, const std::string &list, const char *option, std::vect
 	return !out.empty();
 }
 
-// fmapsrv beside this program (the guests' /bin), else from the PATH.
-std::string find_fmapsrv()
+// A guest tool (fmapsrv, hookctl) beside this program (the guests' /bin),
+// else from the PATH.
+std::string find_beside(const std::string &tool)
 {
 	std::error_code ec;
-	const auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "fmapsrv";
-	return !ec && ::access(beside.c_str(), X_OK) == 0 ? beside.string() : "fmapsrv";
+	const auto beside = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / tool;
+	return !ec && ::access(beside.c_str(), X_OK) == 0 ? beside.string() : tool;
 }
 
 int run(Io &io, const Options &o)
@@ -110,7 +114,15 @@ int run(Io &io, const Options &o)
 		return kExitUsage;
 	c.dax_device = o.dax_device;
 	c.open_mount = o.open_mount;
-	c.fmapsrv = o.fmapsrv.empty() ? find_fmapsrv() : o.fmapsrv;
+	c.fmapsrv = o.fmapsrv.empty() ? find_beside("fmapsrv") : o.fmapsrv;
+	c.hookctl = o.hookctl.empty() ? find_beside("hookctl") : o.hookctl;
+	c.fault_designs = split(o.fault_designs);
+	for (const std::string &d : c.fault_designs)
+		if (d != "message" && !bench::hook_design(d)) {
+			io.err << "daxfmap bench: --fault-designs: expected const, hash, flat, digest or fallback, found '"
+			       << d << "'\n";
+			return kExitUsage;
+		}
 	c.strategies.clear();
 	for (const std::string &s : split(o.strategies)) {
 		auto st = bpf::parse_strategy(s);
@@ -210,8 +222,14 @@ Verb add_bench(CLI::App &app)
 	cmd->add_option("--fault-extents", o->fault_extents,
 			"fault: comma-separated extent counts; over 32 need the\nkernel's large maps (fuse.dax_fmap_max_reply)")
 		->capture_default_str();
-	cmd->add_option("--dax-device", o->dax_device, "fault: the fsdax block device the files map (e.g. /dev/pmem0;\nonly read)");
+	cmd->add_option("--dax-device", o->dax_device,
+			"fault: the fsdax block devices the files map, one per design\n(a connection holds its device: "
+			"/dev/pmem0,/dev/pmem1,...;\nthe first for the message path; only read)");
 	cmd->add_option("--fmapsrv", o->fmapsrv, "fault: the test FUSE server (vm/guest/fmapsrv.c)\n(default: beside daxfmap, else PATH)");
+	cmd->add_option("--fault-designs", o->fault_designs,
+			"fault: the BPF designs beside the message path: const, hash,\nflat, digest, fallback (empty: none)")
+		->capture_default_str();
+	cmd->add_option("--hookctl", o->hookctl, "fault: the hook's registration tool (vm/guest/hookctl.c)\n(default: beside daxfmap, else PATH)");
 	cmd->add_option("--open-mount", o->open_mount,
 			"open on the daxfmap kernel: a daxfmapd mount with the message\npath in force, to measure the real GET_FMAP (see below)");
 	cmd->add_flag("--json", o->json, "Print JSON instead of tables");
@@ -238,7 +256,14 @@ Verb add_bench(CLI::App &app)
 		"  interleaved) over --dax-device; us per first-touch 4 KiB PTE fault\n"
 		"  (MADV_NOHUGEPAGE) and 2 MiB PMD fault, and MiB/s of 1 MiB read(2)s, sequential\n"
 		"  and random; an untimed warm-up cycle, then munmap + mmap between cycles; ratio\n"
-		"  to the 1-extent file.\n"
+		"  to the 1-extent file.  The same files again through each --fault-designs\n"
+		"  design, bound with the kernel's BPF hook on a mount of its own, alternating\n"
+		"  with the message path probe by probe: bpf-const (a constant resolver: the\n"
+		"  hook's own cost, the 1-extent file), bpf-hash|flat|digest (the strategies'\n"
+		"  struct_ops forms over maps filled by nodeid), fallback-first (setup answers\n"
+		"  FALLBACK: GET_FMAP once, then the kernel's walk); ratio_* rows are design /\n"
+		"  message per repeat; us_per_first_open is open + 4 KiB read + close of an\n"
+		"  evicted inode (files up to 32 extents).\n"
 		"Strategies are interleaved inside every repeat, so ratios hold on a noisy machine.\n"
 		"The tables end with each curve's growth from the fewest extents to the most.\n"
 		"Needs root for the BPF strategies and the mount.\n\n"

@@ -9,6 +9,9 @@
  *                  every file: SIZE bytes at BASE on device 0; "lie" then
  *                  answers each resolve with lie LIE (0: past the device's
  *                  end, 1: device 7, 2: misaligned); prints the ops' name
+ *   hookctl register fallback
+ *                  "daxfmap_defer", a resolver that handles no file (setup answers FALLBACK):
+ *                  every file takes GET_FMAP once (the bench's fallback-first)
  *   hookctl strategy hash|flat|digest PINDIR
  *                  the strategy's struct_ops form (bpf/S_hook.bpf.c, ops
  *                  "daxfmap_S") over the maps a "daxfmap bpf load" instance
@@ -19,7 +22,7 @@
  *                  its /dev/fuse descriptor through pidfd_getfd(2), each
  *                  DEV installed at INDEX (one already set up is kept),
  *                  then FUSE_DEV_IOC_DAX_FMAP_BIND
- *   hookctl unregister const|lie|hash|flat|digest
+ *   hookctl unregister const|lie|fallback|hash|flat|digest
  *                  deletes the registration (the kernel unbinds every
  *                  connection bound to it)
  *
@@ -77,9 +80,10 @@ static const struct strategy strategies[] = {
 static int usage(void)
 {
 	fprintf(stderr, "usage: hookctl register const|lie BASE SIZE [LIE]\n"
+			"       hookctl register fallback\n"
 			"       hookctl strategy hash|flat|digest PINDIR\n"
 			"       hookctl bind PID NAME [INDEX=DEV...]\n"
-			"       hookctl unregister const|lie|hash|flat|digest\n");
+			"       hookctl unregister const|lie|fallback|hash|flat|digest\n");
 	return 2;
 }
 
@@ -184,9 +188,14 @@ static int do_register(const char *kind, int argc, char **argv)
 	struct bpf_map *map;
 	int err;
 
-	if (argc < 2 || argc > 3 || parse_u64(argv[0], &base) || parse_u64(argv[1], &size) ||
-	    (argc == 3 && parse_u64(argv[2], &lie)))
+	if (strcmp(kind, "fallback") == 0) {
+		if (argc != 0)
+			return usage();
+		base = size = 0;
+	} else if (argc < 2 || argc > 3 || parse_u64(argv[0], &base) || parse_u64(argv[1], &size) ||
+		   (argc == 3 && parse_u64(argv[2], &lie))) {
 		return usage();
+	}
 	skel = daxfmap_fmap_hook_test__open();
 	if (!skel) {
 		fprintf(stderr, "hookctl: open: %s\n", strerror(errno));
@@ -196,7 +205,8 @@ static int do_register(const char *kind, int argc, char **argv)
 	skel->rodata->hook_size = size;
 	skel->rodata->hook_lie_kind = (__u32)lie;
 	/* Both maps are created; only the one asked for is registered */
-	map = strcmp(kind, "const") == 0 ? skel->maps.hook_const : skel->maps.hook_lie;
+	map = strcmp(kind, "const") == 0 ? skel->maps.hook_const :
+	      strcmp(kind, "lie") == 0 ? skel->maps.hook_lie : skel->maps.hook_fallback;
 	err = daxfmap_fmap_hook_test__load(skel);
 	if (err) {
 		fprintf(stderr, "hookctl: load: %s\n", strerror(-err));
@@ -207,9 +217,12 @@ static int do_register(const char *kind, int argc, char **argv)
 		daxfmap_fmap_hook_test__destroy(skel);
 		return 1;
 	}
-	printf("registered daxfmap_%s (map %s): base %llu, size %llu%s\n", kind, bpf_map__name(map),
-	       base, size, strcmp(kind, "lie") == 0 ? (lie == 0 ? ", lie: past the device" :
-						       lie == 1 ? ", lie: device 7" : ", lie: misaligned") : "");
+	if (strcmp(kind, "fallback") == 0)
+		printf("registered daxfmap_defer (map %s): every file falls back\n", bpf_map__name(map));
+	else
+		printf("registered daxfmap_%s (map %s): base %llu, size %llu%s\n", kind, bpf_map__name(map),
+		       base, size, strcmp(kind, "lie") == 0 ? (lie == 0 ? ", lie: past the device" :
+							       lie == 1 ? ", lie: device 7" : ", lie: misaligned") : "");
 	daxfmap_fmap_hook_test__destroy(skel);
 	return 0;
 }
@@ -345,7 +358,8 @@ static int do_unregister(const char *kind)
 
 int main(int argc, char **argv)
 {
-	int test_kind = argc >= 3 && (strcmp(argv[2], "const") == 0 || strcmp(argv[2], "lie") == 0);
+	int test_kind = argc >= 3 && (strcmp(argv[2], "const") == 0 || strcmp(argv[2], "lie") == 0 ||
+				      strcmp(argv[2], "fallback") == 0);
 
 	if (argc < 3)
 		return usage();
