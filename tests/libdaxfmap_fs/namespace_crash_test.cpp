@@ -206,9 +206,11 @@ TEST(NamespaceCrash, KillNineDuringGrowsRenamesAndDeletesLeavesTheAcknowledgedSt
 			<< "round " << round << ": after " << acked << " acknowledged operations the media "
 			<< "holds " << seen.size() << " files, the model " << done.size() << " (or "
 			<< one_more.size() << " with the one in flight)";
-		for (const auto &[name, head] : heads)
-			EXPECT_TRUE(std::all_of(head.begin(), head.end(), [&](uint8_t b) { return b == head[0]; }))
+		for (const auto &[name, head] : heads) {
+			const std::vector<uint8_t> &h = head; // clang 14 cannot capture a structured binding
+			EXPECT_TRUE(std::all_of(h.begin(), h.end(), [&h](uint8_t b) { return b == h[0]; }))
 				<< name << ": its first bytes moved or changed";
+		}
 		auto rep = fsck(fs->device());
 		ASSERT_TRUE(rep);
 		EXPECT_TRUE(rep->clean()) << rep->problems.front().message();
