@@ -151,6 +151,17 @@ Result<Superblock> read_superblock(const Device &dev)
 	return sb;
 }
 
+fs::Superblock daxfmap_geometry(const Superblock &fsb)
+{
+	fs::Superblock sb{};
+	sb.device_size = fsb.device_size / kUnit * kUnit;
+	sb.log_offset = fsb.log_offset;
+	sb.log_size = fsb.log_len;
+	sb.data_offset = fsb.log_offset + fsb.log_len;
+	sb.alloc_unit = kUnit;
+	return sb;
+}
+
 Result<Log> read_log(const Device &dev, const Superblock &sb)
 {
 	Log log;

@@ -13,6 +13,7 @@
 
 #include "libdaxfmap/result.hpp"
 #include "libdaxfmap_fs/device.hpp"
+#include "libdaxfmap_fs/media_format.hpp"
 #include "libdaxfmap_fs/metadata_log.hpp"
 
 namespace daxfmap::fs::famfs {
@@ -81,6 +82,11 @@ bool looks_like_famfs(const Device &dev);
 // daxfmap's (a 2 MiB alloc unit, the log inside the device, a device size
 // that fits it).  EINVAL or EBADMSG naming the field.
 Result<Superblock> read_superblock(const Device &dev);
+
+// The geometry daxfmap's namespace and allocator work with, for famfs media:
+// the data area starts after famfs's superblock and log, and ends at the
+// last whole 2 MiB unit of the device size famfs recorded.
+fs::Superblock daxfmap_geometry(const Superblock &sb);
 
 // The log header (magic, CRC, lengths) and every entry up to next_index:
 // sequence number equal to the index, CRC, a known type, a path that is

@@ -326,12 +326,7 @@ Result<std::unique_ptr<FileSystem>> FileSystem::mount_famfs(std::unique_ptr<Devi
 	auto log = famfs::read_log(*dev, *fsb);
 	if (!log)
 		return log.error();
-	Superblock sb{};
-	sb.device_size = fsb->device_size / kUnit * kUnit;
-	sb.log_offset = fsb->log_offset;
-	sb.log_size = fsb->log_len;
-	sb.data_offset = fsb->log_offset + fsb->log_len;
-	sb.alloc_unit = kUnit;
+	const Superblock sb = famfs::daxfmap_geometry(*fsb);
 	const Device &devref = *dev;
 	MountOptions ro = opts;
 	ro.read_only = true;
@@ -851,6 +846,18 @@ Result<LogEntry> FileSystem::log_append(const LogRecord &record, LogUse use)
 	return e;
 }
 
+Result<FileSystem::Node *> FileSystem::writable_file_locked(Ino ino)
+{
+	if (auto ok = check_writable(); !ok)
+		return ok.error();
+	auto found = file_node(ino);
+	if (!found)
+		return found.error();
+	if (auto ok = check_linked(ino); !ok)
+		return ok.error();
+	return *found;
+}
+
 Result<FileSystem::Node *> FileSystem::loggable_node_locked(Ino ino, std::string_view root_why)
 {
 	if (auto ok = check_writable(); !ok)
@@ -949,13 +956,9 @@ Result<Attr> FileSystem::create_file(Ino parent, std::string_view name, uint32_t
 Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 {
 	std::unique_lock lock(mu_);
-	if (auto ok = check_writable(); !ok)
-		return ok.error();
-	auto found = file_node(ino);
+	auto found = writable_file_locked(ino);
 	if (!found)
 		return found.error();
-	if (auto ok = check_linked(ino); !ok)
-		return ok.error();
 	Node *n = *found;
 	if (n->size != 0 || !fmap_empty(n->fmap))
 		return err(EINVAL, "\"" + path_locked(ino) + "\"",
@@ -1294,13 +1297,9 @@ Result<std::string> FileSystem::readlink(Ino ino) const
 
 Result<Attr> FileSystem::resize_locked(Ino ino, uint64_t size, uint64_t keep)
 {
-	if (auto ok = check_writable(); !ok)
-		return ok.error();
-	auto found = file_node(ino);
+	auto found = writable_file_locked(ino);
 	if (!found)
 		return found.error();
-	if (auto ok = check_linked(ino); !ok)
-		return ok.error();
 	Node *n = *found;
 	const std::string path = path_locked(ino);
 	if (!n->fmap.is_simple()) {

@@ -319,6 +319,8 @@ private:
 	// Under mu_: a writable, linked inode other than the root (whose entry
 	// mkfs fixed: `root_why`), for an entry that names it by path.
 	Result<Node *> loggable_node_locked(Ino ino, std::string_view root_why);
+	// Under mu_: a regular file a change may be logged for (writable, linked).
+	Result<Node *> writable_file_locked(Ino ino);
 	// Under mu_: the new size and the space kept or grown to (>= size).
 	Result<Attr> resize_locked(Ino ino, uint64_t size, uint64_t keep);
 	const Node *node(Ino ino) const;

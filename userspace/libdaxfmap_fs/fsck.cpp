@@ -55,12 +55,7 @@ Result<FsckReport> fsck_famfs(const Device &dev, FsckReport rep)
 		rep.warnings.push_back(problem(EUCLEAN, w, "an entry famfs replays", "skipped, as famfs's logplay skips it"));
 	if (log->stopped)
 		rep.problems.push_back(*log->stopped);
-	Superblock sb{};
-	sb.device_size = fsb->device_size / kUnit * kUnit;
-	sb.log_offset = fsb->log_offset;
-	sb.log_size = fsb->log_len;
-	sb.data_offset = fsb->log_offset + fsb->log_len;
-	sb.alloc_unit = kUnit;
+	const Superblock sb = famfs::daxfmap_geometry(*fsb);
 	FileSystem fs(nullptr, dev, sb, MountOptions{.read_only = true});
 	fs.media_ = Media::Famfs;
 	for (auto &e : fs.apply_famfs(*log, true))
