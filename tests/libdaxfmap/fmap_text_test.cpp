@@ -272,7 +272,8 @@ TEST(FmapText, RoundTripsAwkwardStrings)
 {
 	for (const char *s : {"", "true", "no", "null", "~", "0644", "-1", "a: b", "#x", "x #y", "[a]", "{b}",
 			      "a,b", "quote\"d", "back\\slash", "tab\there", "new\nline", " lead", "trail ",
-			      "ünïcødé/файл", "- dash", "? q", "@at", "`tick", "%pct", "*star", "&amp", "!bang"}) {
+			      "ünïcødé/файл", "- dash", "? q", "@at", "`tick", "%pct", "*star", "&amp", "!bang",
+			      "/dev/dax2?.0", "a?b", "a:b", "a:", "x#y"}) {
 		FileRecord r = simple_record();
 		r.path = s;
 		r.devices = {{.index = 0, .name = s, .size = 0}, {.index = 1, .name = "/dev/dax1.0", .size = 0}};

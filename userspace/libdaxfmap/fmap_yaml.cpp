@@ -624,7 +624,8 @@ public:
 
 // Plain when a YAML reader takes it back as the same string, double-quoted
 // (escaped by yaml-cpp) when it could be misread as a number, bool or null,
-// or, inside a flow mapping, when it holds a flow indicator.
+// or, inside a flow mapping, when it holds a character yaml-cpp's reader may
+// end a flow scalar at: the flow indicators, and also '?', ':' and '#'.
 std::string yaml_string(const std::string &s, bool flow = false)
 {
 	static const std::set<std::string> special = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"};
@@ -632,7 +633,7 @@ std::string yaml_string(const std::string &s, bool flow = false)
 	std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
 	const bool risky = s.empty() || special.count(l) ||
 			   std::string_view("0123456789+-.").find(s.front()) != std::string_view::npos ||
-			   (flow && s.find_first_of(",[]{}") != std::string::npos);
+			   (flow && s.find_first_of(",[]{}?:#") != std::string::npos);
 	YAML::Emitter e;
 	if (risky)
 		e << YAML::DoubleQuoted;
