@@ -7,10 +7,15 @@ find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
 set(DAXFMAP_BPF_OUT ${CMAKE_BINARY_DIR}/bpf)
 file(MAKE_DIRECTORY ${DAXFMAP_BPF_OUT})
 
-# daxfmap_bpf_skeleton(<name>): appends the skeleton header to
-# DAXFMAP_BPF_SKELETONS in the caller's scope.
+# daxfmap_bpf_skeleton(<name> [SOURCE_DIR <dir>]): <dir>/<name>.bpf.c (bpf/
+# by default; tests keep their own programs) -> a skeleton header, appended
+# to DAXFMAP_BPF_SKELETONS in the caller's scope.
 function(daxfmap_bpf_skeleton name)
-	set(src ${CMAKE_SOURCE_DIR}/bpf/${name}.bpf.c)
+	cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE_DIR" "")
+	if(NOT arg_SOURCE_DIR)
+		set(arg_SOURCE_DIR ${CMAKE_SOURCE_DIR}/bpf)
+	endif()
+	set(src ${arg_SOURCE_DIR}/${name}.bpf.c)
 	set(obj ${DAXFMAP_BPF_OUT}/${name}.bpf.o)
 	set(skel ${DAXFMAP_BPF_OUT}/${name}.skel.h)
 	add_custom_command(OUTPUT ${obj}

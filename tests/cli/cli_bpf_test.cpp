@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "libdaxfmap_bpf/hook_ops.hpp"
 #include "support/bpf_env.hpp"
 #include "support/cli_fixture.hpp"
+#include "support/legacy_ops_probe.hpp"
 #include "support/private_bpffs.hpp"
 
 namespace daxfmap {
@@ -162,6 +164,26 @@ TEST_F(CliBpf, LoadPinsRootOnlyObjectsThatStatusShowsAndUnloadRemoves)
 	Outcome gone = run({"bpf", "status", "--bpffs-root", root_, "--instance", "t"});
 	EXPECT_EQ(gone.code, 1);
 	EXPECT_FALSE(std::filesystem::exists(root_ + "/t"));
+}
+
+TEST_F(CliBpf, UnloadUnregistersTheHookOpsADaemonRegisteredFromTheInstance)
+{
+	// A TCP congestion control registered the way daxfmapd registers its
+	// fuse_dax_fmap_ops, pinned where it pins them (the host has no hook).
+	auto probe = LegacyOpsProbe::register_as(probe_name("cli"));
+	if (!probe)
+		GTEST_SKIP() << "SKIPPED: no legacy struct_ops registration on this kernel: "
+			     << probe.error().message();
+	Outcome l = run({"bpf", "load", "--bpffs-root", root_, "--instance", "h", "--max-files", "16",
+			 "--pool-entries", "256"});
+	ASSERT_EQ(l.code, 0) << l.err;
+	auto pinned = (*probe)->pin(root_ + "/h/" + bpf::kHookPin);
+	ASSERT_TRUE(pinned) << pinned.error().message();
+	ASSERT_TRUE((*probe)->registered());
+	Outcome u = run({"bpf", "unload", "--bpffs-root", root_, "--instance", "h"});
+	EXPECT_EQ(u.code, 0) << u.err;
+	EXPECT_FALSE(std::filesystem::exists(root_ + "/h"));
+	EXPECT_FALSE((*probe)->registered()) << (*probe)->name() << " left registered by bpf unload";
 }
 
 TEST_F(CliBpf, LoadRefusesAnInstanceNameThatIsNotADirectoryName)

@@ -60,8 +60,9 @@ protected:
 		EXPECT_EQ(slurp(file), want) << file;
 		const Fmap fm = fmap_of(file);
 		EXPECT_EQ(fm.file_size, want.size()) << file;
-		if (!want.empty())
+		if (!want.empty()) {
 			EXPECT_EQ(read_from_device(fm), want) << file << " on the device";
+		}
 	}
 
 	std::string src_;

@@ -19,6 +19,7 @@
 #include "cli/table.hpp"
 #include "libdaxfmap/size_parse.hpp"
 #include "libdaxfmap_bpf/bpf_object.hpp"
+#include "libdaxfmap_bpf/hook_ops.hpp"
 #include "libdaxfmap_bpf/pin_tree.hpp"
 #include "libdaxfmap_bpf/pinned.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
@@ -215,7 +216,9 @@ int unload_one(Io &io, const Options &o, const std::string &instance)
 		print_failure(io, "bpf unload", *busy);
 		return kExitInvalid;
 	}
-	if (auto r = bpf::unpin_dir(dir); !r) {
+	// Ops a daemon registered from the instance (bpf-hook path) are
+	// unregistered with it: the kernel falls back to the message path.
+	if (auto r = bpf::remove_instance(dir); !r) {
 		print_failure(io, "bpf unload", r.error());
 		return kExitInvalid;
 	}
@@ -286,7 +289,9 @@ Verb add_bpf(CLI::App &app)
 	ul->add_flag("--force", o->force, "Unload an instance a live mount uses, too");
 	ul->footer("An instance a live daxfmap mount uses (its daemon runs) is refused unless\n"
 		   "--force, naming the mount: `daxfmap umount MOUNTPOINT` unpins it.  Orphaned\n"
-		   "instances (their daemon died) and those `bpf load` made are unloaded.\n\n"
+		   "instances (their daemon died) and those `bpf load` made are unloaded.  On\n"
+		   "the daxfmap kernel, the BPF hook ops a daemon registered from the instance are\n"
+		   "unregistered with it (the kernel falls back to GET_FMAP).\n\n"
 		   "Example:\n  daxfmap bpf unload --instance test");
 	return {cmd, [o, ld, st](Io &io) {
 			if (ld->parsed())

@@ -231,4 +231,11 @@ Result<bool> unregister_pinned_ops(const std::string &pin_path)
 	return true;
 }
 
+Result<void> remove_instance(const std::string &dir)
+{
+	if (auto ok = unregister_pinned_ops(dir + "/" + kHookPin); !ok)
+		return ok.error();
+	return unpin_dir(dir);
+}
+
 } // namespace daxfmap::bpf

@@ -70,4 +70,11 @@ private:
 // Returns false if nothing is pinned there.
 Result<bool> unregister_pinned_ops(const std::string &pin_path);
 
+// Removes a pinned instance directory: the ops registered from it first
+// (its kHookPin: a legacy registration belongs to the kernel and survives
+// its pin, so unpinned alone the ops would stay registered, bound to no
+// daemon, until reboot), then every pin.  What `bpf unload` and the orphan
+// cleanup of a mount both do.
+Result<void> remove_instance(const std::string &dir);
+
 } // namespace daxfmap::bpf

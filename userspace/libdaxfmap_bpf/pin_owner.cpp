@@ -166,12 +166,9 @@ Result<std::vector<Orphan>> remove_orphans(const std::string &root, const std::s
 		if (!owner || owner->kind != PinOwner::Kind::Daemon || owner->mountpoint != mountpoint ||
 		    pin_state(owner) != PinState::Orphaned)
 			continue;
-		// Its ops stay registered after it died (a legacy struct_ops
-		// registration is the kernel's, not the process's): unregister
-		// them before their pin goes.
-		if (auto ok = unregister_pinned_ops(dir + "/" + kHookPin); !ok)
-			return ok.error();
-		if (auto ok = unpin_dir(dir); !ok)
+		// Its ops stay registered after it died: remove_instance
+		// unregisters them before their pin goes.
+		if (auto ok = remove_instance(dir); !ok)
 			return ok.error();
 		removed.push_back({name, *owner});
 	}
