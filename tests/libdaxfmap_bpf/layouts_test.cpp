@@ -204,8 +204,9 @@ uint32_t check_buckets(const Run<daxfmap_digest_ent> &run)
 	const bool is_simple = run.file.ext_type == FUSE_DAX_EXT_SIMPLE;
 	const uint64_t max_buckets = is_simple ? std::min<uint64_t>(2 * n, 4 * n - 5) : 2 * n;
 	EXPECT_LE(nbuckets, max_buckets);
-	if (bs > 0)
+	if (bs > 0) {
 		EXPECT_GT(((total - 1) >> (bs - 1)) + 1, max_buckets) << "bucket shift not the smallest";
+	}
 	EXPECT_EQ(bucket_word(run, nbuckets), n | kExact) << "sentinel word";
 	// The extent holding offset x: the last start <= x.
 	auto holder = [&](uint64_t x) {

@@ -50,8 +50,9 @@ void expect_same_after_remount(const TempDevice &t, std::unique_ptr<FileSystem> 
 		EXPECT_EQ(a->gid, before[i].gid) << paths[i];
 		EXPECT_EQ(a->size, before[i].size) << paths[i];
 		EXPECT_EQ(a->allocated, before[i].allocated) << paths[i];
-		if (S_ISREG(a->mode))
+		if (S_ISREG(a->mode)) {
 			EXPECT_EQ(*fs->fmap(a->ino), fmaps[i]) << paths[i];
+		}
 	}
 }
 
