@@ -64,7 +64,7 @@ vm_payload_initramfs() {
 	mkdir -p "$stage/bin" "$stage/vm" "$stage/daxfmap/examples"
 	install -m 755 "$VM_DIR/guest/init" "$stage/init"
 	cp "$VM_DIR"/guest/*.sh "$stage/vm/"
-	for p in daxfmap daxfmapd daxfmap_tests devio kio fmapsrv hookctl; do
+	for p in daxfmap daxfmapd daxfmap_tests devio kio churn fmapsrv hookctl; do
 		[[ -x $bindir/$p ]] || vm_die "$bindir/$p is missing: build the target vm_payload (or give --payload)"
 		cp "$bindir/$p" "$stage/bin/"
 	done
