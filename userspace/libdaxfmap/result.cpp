@@ -132,7 +132,12 @@ bool is_utf8(std::string_view text)
 
 std::string quote_input(std::string_view text)
 {
-	return "\"" + escape(text, true) + "\"";
+	// Appended, not "\"" + std::string: GCC 12 at -O3 warns falsely
+	// (-Wrestrict) on operator+(const char *, std::string &&).
+	std::string out = "\"";
+	out += escape(text, true);
+	out += '"';
+	return out;
 }
 
 std::string printable(std::string_view text)
