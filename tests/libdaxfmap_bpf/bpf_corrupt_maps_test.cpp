@@ -106,18 +106,31 @@ protected:
 		return statuses;
 	}
 
+	// Element `key` of the pinned map `name`, read, edited and written back
+	// whole, as the programs will then read it.
+	template <typename Key, typename Value>
+	void edit_elem(const char *name, Key key, const std::function<void(Value &)> &edit)
+	{
+		const int fd = map_fd(name);
+		ASSERT_GE(fd, 0);
+		Value v{};
+		const bool read = bpf_map_lookup_elem(fd, &key, &v) == 0;
+		if (read)
+			edit(v);
+		const bool written = read && bpf_map_update_elem(fd, &key, &v, BPF_ANY) == 0;
+		::close(fd);
+		ASSERT_TRUE(read) << name << "[" << key << "]: " << std::strerror(errno);
+		ASSERT_TRUE(written) << name << "[" << key << "]: " << std::strerror(errno);
+	}
+
 	// The file table entry of `id`, rewritten whole: seq stays even and
 	// advances, as a finished update leaves it.
 	void rewrite_file(uint32_t id, const std::function<void(daxfmap_file &)> &edit)
 	{
-		const int fd = map_fd("daxfmap_files");
-		ASSERT_GE(fd, 0);
-		daxfmap_file f{};
-		ASSERT_EQ(bpf_map_lookup_elem(fd, &id, &f), 0);
-		edit(f);
-		f.seq = (f.seq | 1) + 1;
-		ASSERT_EQ(bpf_map_update_elem(fd, &id, &f, BPF_ANY), 0);
-		::close(fd);
+		edit_elem<uint32_t, daxfmap_file>("daxfmap_files", id, [&](daxfmap_file &f) {
+			edit(f);
+			f.seq = (f.seq | 1) + 1;
+		});
 	}
 
 	const char *pool_name() const
@@ -213,13 +226,7 @@ protected:
 	// The value of `id`, rewritten with its generations and key intact.
 	void rewrite_value(uint64_t id, const std::function<void(daxfmap_hash_fmap &)> &edit)
 	{
-		const int fd = map_fd("daxfmap_hash_fmaps");
-		ASSERT_GE(fd, 0);
-		daxfmap_hash_fmap v{};
-		ASSERT_EQ(bpf_map_lookup_elem(fd, &id, &v), 0);
-		edit(v);
-		ASSERT_EQ(bpf_map_update_elem(fd, &id, &v, BPF_ANY), 0);
-		::close(fd);
+		edit_elem<uint64_t, daxfmap_hash_fmap>("daxfmap_hash_fmaps", id, edit);
 	}
 };
 
