@@ -716,5 +716,40 @@ TEST(ValidateReport, CheckReturnsTheFirstError)
 	EXPECT_TRUE(check(facts_vector(), ext()).ok());
 }
 
+TEST(ValidateReport, CheckGivesTheFullReportsFirstErrorWhicheverGroupItIsIn)
+{
+	// Errors of several groups, listed out of walk order: the deferred
+	// offset of extent 0 comes after extent 1's immediate chunk_size.
+	const std::vector<Fmap> fmaps = {
+		striped_fmap(64 * MiB, {ie(2 * MiB, 8 * MiB, {se(MiB, 4 * MiB), se(0, 4 * MiB)}),
+					ie(MiB, 8 * MiB, strips(2, 4 * MiB))}),
+		simple_fmap(64 * MiB, {se(MiB, 2 * MiB), se(0, 3 * MiB)}),
+		simple_fmap(0, {}),
+		facts_vector(),
+	};
+	for (size_t k = 0; k < fmaps.size(); k++)
+		for (const Limits *l : {&v10(), &ext()}) {
+			const ValidationReport full = validate(fmaps[k], *l);
+			const Result<void> first = check(fmaps[k], *l);
+			ASSERT_EQ(first.ok(), full.ok()) << k;
+			if (!full.ok())
+				EXPECT_EQ(first.error().message(), full.errors.front().message()) << k;
+		}
+}
+
+TEST(ValidateReport, AShortListIsTheFullListsBeginningAndCountsTheRest)
+{
+	const Fmap f = striped_fmap(64 * MiB, {ie(2 * MiB, 8 * MiB, {se(MiB, 4 * MiB), se(0, 4 * MiB)}),
+					       ie(MiB, 8 * MiB, strips(2, 4 * MiB))});
+	const ValidationReport full = validate(f, v10());
+	ASSERT_GE(full.errors.size(), 3u);
+	const ValidationReport two = validate(f, v10(), 2);
+	ASSERT_EQ(two.errors.size(), 2u);
+	EXPECT_EQ(fields(two.errors),
+		  (std::vector<std::string>{full.errors[0].field, full.errors[1].field}));
+	EXPECT_EQ(two.errors_omitted, full.errors.size() - 2);
+	EXPECT_EQ(full.errors[0].field, "interleaved[1].chunk_size");
+}
+
 } // namespace
 } // namespace daxfmap

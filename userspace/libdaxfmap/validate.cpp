@@ -57,28 +57,43 @@ uint64_t strip_share(uint64_t ext_size, uint64_t chunk, uint64_t nstrips, uint64
 	return last / nstrips * chunk + tail;
 }
 
-// An issue list that stops growing at kMaxListed entries and counts the rest.
+// An issue list that stops growing at `cap` entries and counts the rest.
+// An issue is given as a function that builds it, called only when the list
+// has room: an fmap broken in every extent costs no string work beyond the
+// cap (a cap of 1 per group is all that check() needs).
 struct Capped {
+	size_t cap = ValidationReport::kMaxListed;
 	std::vector<Error> list;
 	size_t omitted = 0;
 
-	void add(Error e)
+	template <typename Make>
+	void add(Make &&make)
 	{
-		if (list.size() < ValidationReport::kMaxListed)
-			list.push_back(std::move(e));
+		if (list.size() < cap)
+			list.push_back(make());
 		else
 			omitted++;
 	}
 	void add_all(std::vector<Error> &&v)
 	{
 		for (auto &e : v)
-			add(std::move(e));
+			add([&] { return std::move(e); });
 	}
 };
 
 class Validator {
 public:
-	Validator(const Fmap &f, const Limits &l) : f_(f), lim_(l) {}
+	// error_cap: the most errors kept per group of validate.hpp's order;
+	// warning_cap: the most warnings kept.
+	Validator(const Fmap &f, const Limits &l, size_t error_cap, size_t warning_cap)
+		: f_(f), lim_(l)
+	{
+		error_cap = std::min(error_cap, ValidationReport::kMaxListed);
+		warning_cap = std::min(warning_cap, ValidationReport::kMaxListed);
+		for (Capped *g : {&head_, &immediate_, &remainder_, &deferred_, &tail_})
+			g->cap = error_cap;
+		warnings_.cap = warning_cap;
+	}
 
 	ValidationReport run()
 	{
@@ -109,27 +124,27 @@ private:
 	{
 		const uint64_t size = f_.wire_size();
 		if (size > lim_.max_reply_bytes)
-			head_.add({lim_.oversize_errno, "reply",
+			head_.add([&] { return Error{lim_.oversize_errno, "reply",
 				   "at most " + byte_count(lim_.max_reply_bytes) + " (" +
 					   std::string(lim_.name) + ")",
-				   byte_count(size)});
+				   byte_count(size)}; });
 		const uint64_t n = f_.extent_count();
 		if (n < 1 || n > lim_.max_extents)
-			head_.add({ERANGE, "nextents", count_range(1, lim_.max_extents),
-				   std::to_string(n)});
+			head_.add([&] { return Error{ERANGE, "nextents", count_range(1, lim_.max_extents),
+				   std::to_string(n)}; });
 
 		if (f_.file_type > FUSE_DAX_FILE_LOG)
-			warnings_.add({EINVAL, "file_type", "0 (reg), 1 (superblock) or 2 (log)",
-				       std::to_string(f_.file_type)});
+			warnings_.add([&] { return Error{EINVAL, "file_type", "0 (reg), 1 (superblock) or 2 (log)",
+				       std::to_string(f_.file_type)}; });
 		if (f_.version != FUSE_DAX_FMAP_VERSION)
-			warnings_.add({EINVAL, "fmap_version", std::to_string(FUSE_DAX_FMAP_VERSION),
-				       std::to_string(f_.version)});
+			warnings_.add([&] { return Error{EINVAL, "fmap_version", std::to_string(FUSE_DAX_FMAP_VERSION),
+				       std::to_string(f_.version)}; });
 		if (f_.reserved)
-			warnings_.add({EINVAL, "reserved", "0", hex(f_.reserved)});
+			warnings_.add([&] { return Error{EINVAL, "reserved", "0", hex(f_.reserved)}; });
 		if (f_.reserved0)
-			warnings_.add({EINVAL, "reserved0", "0", hex(f_.reserved0)});
+			warnings_.add([&] { return Error{EINVAL, "reserved0", "0", hex(f_.reserved0)}; });
 		if (f_.reserved1)
-			warnings_.add({EINVAL, "reserved1", "0", hex(f_.reserved1)});
+			warnings_.add([&] { return Error{EINVAL, "reserved1", "0", hex(f_.reserved1)}; });
 	}
 
 	std::string device_expected() const
@@ -146,23 +161,23 @@ private:
 			return j ? strip_field(i, *j, name) : extent_field(i, name);
 		};
 		if (r.device >= lim_.max_devices)
-			deferred_.add({EINVAL, field("devindex"), device_expected(),
-				       std::to_string(r.device), i, j});
+			deferred_.add([&] { return Error{EINVAL, field("devindex"), device_expected(),
+				       std::to_string(r.device), i, j}; });
 		if (r.offset % kAlign)
-			deferred_.add({EINVAL, field("offset"), kAlignText, hex(r.offset), i, j});
+			deferred_.add([&] { return Error{EINVAL, field("offset"), kAlignText, hex(r.offset), i, j}; });
 		if (r.length % kAlign)
-			deferred_.add({EINVAL, field("length"), kAlignText, hex(r.length), i, j});
+			deferred_.add([&] { return Error{EINVAL, field("length"), kAlignText, hex(r.length), i, j}; });
 		if (r.offset > kU64Max - r.length) {
 			// The range's end is past the address space: no device has it.
-			Error e{EOVERFLOW, field("length"), "offset + length <= 0xffffffffffffffff",
-				"offset " + hex(r.offset) + " + length " + hex(r.length) + " wraps", i, j};
+			auto e = [&] { return Error{EOVERFLOW, field("length"), "offset + length <= 0xffffffffffffffff",
+				"offset " + hex(r.offset) + " + length " + hex(r.length) + " wraps", i, j}; };
 			if (lim_.strict)
-				deferred_.add(std::move(e));
+				deferred_.add(e);
 			else
-				warnings_.add(std::move(e));
+				warnings_.add(e);
 		}
 		if (r.reserved)
-			warnings_.add({EINVAL, field("reserved"), "0", hex(r.reserved), i, j});
+			warnings_.add([&] { return Error{EINVAL, field("reserved"), "0", hex(r.reserved), i, j}; });
 
 		const uint64_t t = total_ + r.length;
 		if (t < total_ && !wrapped_) {
@@ -193,12 +208,12 @@ private:
 			immediate_.add_all(std::move(errs));
 			warnings_.add_all(std::move(warns));
 			if (ie.reserved)
-				warnings_.add({EINVAL, ie_field(i, "reserved"), "0", hex(ie.reserved), i});
+				warnings_.add([&] { return Error{EINVAL, ie_field(i, "reserved"), "0", hex(ie.reserved), i}; });
 
 			const uint64_t n = ie.strips.size();
 			if (n < 1 || n > lim_.max_strips)
-				deferred_.add({EINVAL, ie_field(i, "nstrips"),
-					       count_range(1, lim_.max_strips), std::to_string(n), i});
+				deferred_.add([&] { return Error{EINVAL, ie_field(i, "nstrips"),
+					       count_range(1, lim_.max_strips), std::to_string(n), i}; });
 
 			const uint64_t ext_size = std::min(ie.nbytes, f_.file_size);
 			covered_ = ext_size > kU64Max - covered_ ? kU64Max : covered_ + ext_size;
@@ -209,26 +224,26 @@ private:
 				remainder_v_ -= st.length;
 				const uint64_t need = strip_share(ext_size, ie.chunk_size, n, s);
 				if (st.length < need) {
-					Error e{EINVAL, strip_field(i, j, "length"),
+					auto e = [&] { return Error{EINVAL, strip_field(i, j, "length"),
 						">= " + hex(need) + ", its share of min(nbytes, file_size) " +
 							hex(ext_size),
-						hex(st.length), i, j};
+						hex(st.length), i, j}; };
 					if (lim_.strict)
-						deferred_.add(std::move(e));
+						deferred_.add(e);
 					else
-						warnings_.add(std::move(e));
+						warnings_.add(e);
 				}
 			}
 		}
 		if (!ies.empty() && covered_ < f_.file_size) {
 			// Files have no holes: V10 accepts this, extended does not.
-			Error e{EINVAL, "sum(interleaved[].nbytes)",
+			auto e = [&] { return Error{EINVAL, "sum(interleaved[].nbytes)",
 				">= file_size " + hex(f_.file_size) + " (bytes past it do not resolve)",
-				hex(covered_)};
+				hex(covered_)}; };
 			if (lim_.strict)
-				deferred_.add(std::move(e));
+				deferred_.add(e);
 			else
-				warnings_.add(std::move(e));
+				warnings_.add(e);
 		}
 	}
 
@@ -244,40 +259,43 @@ private:
 				? "interleaved[" + std::to_string(wrap_extent_) + "].strips[" +
 					  std::to_string(*wrap_strip_) + "]"
 				: "extents[" + std::to_string(wrap_extent_) + "]";
-			Error e{EOVERFLOW, sum_field, "<= 0xffffffffffffffff",
+			auto e = [&] { return Error{EOVERFLOW, sum_field, "<= 0xffffffffffffffff",
 				"wraps past 2^64 at " + where + ", to " + hex(total_), wrap_extent_,
-				wrap_strip_};
+				wrap_strip_}; };
 			if (lim_.strict) {
 				// The true sum exceeds any file_size: the overflow is the
 				// only thing wrong with it.
-				tail_.add(std::move(e));
+				tail_.add(e);
 				return;
 			}
-			warnings_.add(std::move(e));
+			warnings_.add(e);
 		}
 
 		bool remainder_failed = false;
 		if (!simple && static_cast<int64_t>(remainder_v_) > 0) {
 			remainder_failed = true;
 			if (total_ < fs)
-				remainder_.add({EINVAL, sum_field, ">= file_size " + hex(fs), hex(total_)});
+				remainder_.add([&] { return Error{EINVAL, sum_field, ">= file_size " + hex(fs), hex(total_)}; });
 			else
 				// V10's signed remainder: a sum over file_size by more
 				// than 2^63 reads as a positive remainder.
-				remainder_.add({EINVAL, sum_field,
+				remainder_.add([&] { return Error{EINVAL, sum_field,
 						"file_size - sum <= 0 as a signed 64-bit value",
 						"sum " + hex(total_) + ", file_size - sum = " +
-							hex(remainder_v_)});
+							hex(remainder_v_)}; });
 		}
 		if (!remainder_failed && total_ < fs)
-			tail_.add({EINVAL, sum_field, ">= file_size " + hex(fs),
-				   hex(total_) + (wrapped_ ? " (wrapped)" : "")});
+			tail_.add([&] { return Error{EINVAL, sum_field, ">= file_size " + hex(fs),
+				   hex(total_) + (wrapped_ ? " (wrapped)" : "")}; });
 	}
 
 	ValidationReport finish()
 	{
 		ValidationReport r;
+		// The first head_.cap errors of the order, each group having kept
+		// its first that many.
 		Capped all;
+		all.cap = head_.cap;
 		for (Capped *g : {&head_, &immediate_, &remainder_, &deferred_, &tail_}) {
 			all.omitted += g->omitted;
 			all.add_all(std::move(g->list));
@@ -318,14 +336,16 @@ bool check_interleaved_head(uint32_t index, uint32_t chunk_size, uint64_t nbytes
 
 } // namespace detail
 
-ValidationReport validate(const Fmap &fmap, const Limits &limits)
+ValidationReport validate(const Fmap &fmap, const Limits &limits, size_t max_listed)
 {
-	return Validator(fmap, limits).run();
+	return Validator(fmap, limits, max_listed, max_listed).run();
 }
 
 Result<void> check(const Fmap &fmap, const Limits &limits)
 {
-	ValidationReport r = validate(fmap, limits);
+	// The first error of the kernel's order is the first of the first
+	// non-empty group: one per group is enough, and no warning is built.
+	ValidationReport r = Validator(fmap, limits, 1, 0).run();
 	if (!r.ok())
 		return std::move(r.errors.front());
 	return {};

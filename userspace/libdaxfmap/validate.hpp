@@ -73,9 +73,14 @@ struct ValidationReport {
 	int errnum() const { return errors.empty() ? 0 : errors.front().errnum; }
 };
 
-ValidationReport validate(const Fmap &fmap, const Limits &limits);
+// max_listed (at most kMaxListed) caps each list: the errors of each group of
+// the order above, and the warnings; the rest are counted as omitted.  The
+// first error is listed whatever the cap, if it is at least 1.
+ValidationReport validate(const Fmap &fmap, const Limits &limits,
+			  size_t max_listed = ValidationReport::kMaxListed);
 
-// Convenience: the first error, if any.
+// The first error of validate()'s list, if any, at the cost of building that
+// one error only (what a caller that stops at the first error needs).
 Result<void> check(const Fmap &fmap, const Limits &limits);
 
 namespace detail {

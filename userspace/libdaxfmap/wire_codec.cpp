@@ -186,9 +186,8 @@ Result<DecodedFmap> decode_and_validate(std::span<const uint8_t> bytes, const Li
 	auto d = decode(bytes, limits, true);
 	if (!d)
 		return d;
-	ValidationReport r = validate(d->fmap, limits);
-	if (!r.ok())
-		return std::move(r.errors.front());
+	if (auto c = check(d->fmap, limits); !c)
+		return c.error();
 	return d;
 }
 
