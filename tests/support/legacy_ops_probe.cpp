@@ -53,21 +53,15 @@ Result<std::unique_ptr<LegacyOpsProbe>> LegacyOpsProbe::register_as(const std::s
 	struct bpf_map *ops = bpf_object__find_map_by_name(obj, "legacy_ops_probe");
 	if (!ops)
 		return fail(ENOENT, "find its struct_ops map");
-	struct bpf_link *link = bpf_map__attach_struct_ops(ops);
-	if (!link)
-		return fail(errno, "register as " + name);
 	// Registered through the map alone, as daxfmapd does it.
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
+	auto fd = bpf::register_struct_ops_map(ops, name);
+	if (!fd) {
+		bpf_object__close(obj);
+		return fd.error();
+	}
 	std::unique_ptr<LegacyOpsProbe> p(new LegacyOpsProbe());
 	p->name_ = name;
-	p->map_fd_ = ::fcntl(bpf_map__fd(ops), F_DUPFD_CLOEXEC, 0);
-	const int err = errno;
-	if (p->map_fd_ < 0) {
-		const uint32_t key = 0;
-		(void)bpf_map_delete_elem(bpf_map__fd(ops), &key);
-		return fail(err, "dup its map");
-	}
+	p->map_fd_ = *fd;
 	bpf_object__close(obj);
 	return p;
 }

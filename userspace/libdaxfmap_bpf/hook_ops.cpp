@@ -170,28 +170,13 @@ Result<std::unique_ptr<HookOps>> HookOps::register_ops(Strategy s, const std::st
 	struct bpf_map *ops = bpf_object__find_map_by_name(obj, map_name.c_str());
 	if (!ops)
 		return fail(elf_error("a struct_ops map " + map_name, "none"));
-	struct bpf_link *link = bpf_map__attach_struct_ops(ops);
-	if (!link) {
-		const int err = errno;
-		return fail(Error{.errnum = err, .field = "register ops " + name,
-				  .expected = err == EEXIST ? "a name no other ops have" : "a registration",
-				  .found = err == EEXIST ? "ops of that name registered already" : std::strerror(err)});
-	}
-	// Keep the registration when the object goes: this object unregisters
-	// it itself (destructor), or the next daemon does (the pin).
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
+	auto fd = register_struct_ops_map(ops, name);
+	if (!fd)
+		return fail(fd.error());
 	std::unique_ptr<HookOps> h(new HookOps());
 	h->strategy_ = s;
 	h->name_ = name;
-	h->map_fd_ = ::fcntl(bpf_map__fd(ops), F_DUPFD_CLOEXEC, 0);
-	if (h->map_fd_ < 0) {
-		const int err = errno;
-		const uint32_t key = 0;
-		(void)bpf_map_delete_elem(bpf_map__fd(ops), &key);
-		return fail(Error{.errnum = err, .field = "register ops " + name,
-				  .expected = "a descriptor of its map", .found = std::strerror(err)});
-	}
+	h->map_fd_ = *fd;
 	bpf_object__close(obj);
 	if (bpf_obj_pin(h->map_fd_, pin_path.c_str()) != 0)
 		return Error{.errnum = errno, .field = pin_path, .expected = "the registration pinned",
@@ -209,6 +194,31 @@ HookOps::~HookOps()
 	}
 	if (!pin_path_.empty())
 		(void)::unlink(pin_path_.c_str());
+}
+
+Result<int> register_struct_ops_map(struct bpf_map *ops, const std::string &name)
+{
+	struct bpf_link *link = bpf_map__attach_struct_ops(ops);
+	if (!link) {
+		const int err = errno;
+		return Error{.errnum = err, .field = "register ops " + name,
+			     .expected = err == EEXIST ? "a name no other ops have" : "a registration",
+			     .found = err == EEXIST ? "ops of that name registered already"
+						    : std::strerror(err)};
+	}
+	// Keep the registration when the object goes: the map's owner
+	// unregisters it (deleting key 0), or the next daemon does (the pin).
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	const int fd = ::fcntl(bpf_map__fd(ops), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		const int err = errno;
+		const uint32_t key = 0;
+		(void)bpf_map_delete_elem(bpf_map__fd(ops), &key);
+		return Error{.errnum = err, .field = "register ops " + name,
+			     .expected = "a descriptor of its map", .found = std::strerror(err)};
+	}
+	return fd;
 }
 
 Result<bool> unregister_pinned_ops(const std::string &pin_path)

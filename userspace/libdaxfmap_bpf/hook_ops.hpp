@@ -18,6 +18,8 @@
 #include "libdaxfmap/result.hpp"
 #include "libdaxfmap_bpf/resolver.hpp"
 
+struct bpf_map;
+
 namespace daxfmap::bpf {
 
 // The registered ops' map, pinned in the instance directory.
@@ -65,6 +67,13 @@ private:
 	Strategy strategy_ = Strategy::Digest;
 	std::string name_, pin_path_;
 };
+
+// Registers the loaded legacy struct_ops map `ops` under the name in its
+// ops, through the map alone (no link: Debian's libbpf 1.1.2 makes none for
+// a legacy map), and returns a descriptor of the map, which holds the
+// registration until its key 0 is deleted (or the map pinned and freed).
+// EEXIST if ops of that name are registered already; `name` is for errors.
+Result<int> register_struct_ops_map(struct bpf_map *ops, const std::string &name);
 
 // Unregisters the ops pinned at `pin_path` by a daemon that is gone.
 // Returns false if nothing is pinned there.
