@@ -96,7 +96,7 @@ size_t BpfSync::upsert_all(const std::vector<std::pair<uint64_t, Fmap>> &files)
 	std::vector<bpf::Resolver::FileFmap> batch;
 	batch.reserve(files.size());
 	for (const auto &[ino, fmap] : files)
-		if (!(fmap.is_simple() && fmap.simple().empty()))
+		if (!fmap.empty())
 			batch.push_back({ino, &fmap});
 	size_t refused = 0;
 	for (auto &r : resolvers_) {

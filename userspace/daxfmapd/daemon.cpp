@@ -973,7 +973,7 @@ int run_daemon(const DaemonOptions &o, std::ostream &err)
 			fsys.set_listener([sync, &s](const fs::ChangeEvent &ev) {
 				if (ev.is_dir)
 					return;
-				const bool empty = ev.fmap.is_simple() && ev.fmap.simple().empty();
+				const bool empty = ev.fmap.empty();
 				if (ev.kind == fs::ChangeKind::Deleted ||
 				    (ev.kind == fs::ChangeKind::Resized && empty)) {
 					sync->remove(ev.ino);

@@ -68,6 +68,9 @@ struct Fmap {
 	SimpleExtents &simple() { return std::get<SimpleExtents>(extents); }
 	const InterleavedExtents &interleaved() const { return std::get<InterleavedExtents>(extents); }
 	InterleavedExtents &interleaved() { return std::get<InterleavedExtents>(extents); }
+	// The fmap of a file that holds no space: simple, with no extent (what
+	// the file system gives an empty file; not a valid GET_FMAP reply).
+	bool empty() const { return is_simple() && simple().empty(); }
 
 	// Number of top-level extents (the wire's nextents).
 	size_t extent_count() const;

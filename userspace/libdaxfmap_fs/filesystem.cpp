@@ -63,8 +63,6 @@ uint64_t allocated_bytes(const Fmap &f)
 	return n;
 }
 
-bool fmap_empty(const Fmap &f) { return f.is_simple() && f.simple().empty(); }
-
 // Zeroes file bytes [from, to) of `fmap` on the device and makes that
 // durable: space a file gains held another file's bytes (or a shrunk tail of
 // its own), and POSIX says a file that grows reads zeros there.
@@ -408,7 +406,7 @@ Result<void> FileSystem::apply(const LogEntry &entry)
 	if (const auto *f = std::get_if<FileRecordEntry>(&entry.record)) {
 		if (it != p.kids.end()) {
 			Node &old = *node(it->second);
-			if (old.dir || old.link || old.size != 0 || !fmap_empty(old.fmap))
+			if (old.dir || old.link || old.size != 0 || !old.fmap.empty())
 				return err(EEXIST, "path \"" + *path + "\"",
 					   "a new file or an empty one", "an existing file or directory");
 			if (auto ok = alloc_.mark_used(f->fmap); !ok)
@@ -960,7 +958,7 @@ Result<Attr> FileSystem::allocate(Ino ino, uint64_t size, const Layout &layout)
 	if (!found)
 		return found.error();
 	Node *n = *found;
-	if (n->size != 0 || !fmap_empty(n->fmap))
+	if (n->size != 0 || !n->fmap.empty())
 		return err(EINVAL, "\"" + path_locked(ino) + "\"",
 			   "an empty file (files get their space once)",
 			   "a file of " + format_size(n->size));
@@ -1333,11 +1331,11 @@ Result<Attr> FileSystem::resize_locked(Ino ino, uint64_t size, uint64_t keep)
 		next = n->fmap;
 	}
 	next.file_size = size;
-	if (next.is_simple() && next.simple().empty())
+	if (next.empty())
 		next.file_size = 0;
 	ResizeRecordEntry rec{.path = path, .size = size, .time_ns = now_ns(), .fmap = next};
 	// An empty file with no space is logged as such.
-	if (next.is_simple() && next.simple().empty() && size != 0)
+	if (next.empty() && size != 0)
 		return err(EINVAL, "\"" + path + "\"", "space for a non-empty file");
 	// What the file gains reads as zeros, before the log says it is there.
 	if (size > n->size) {

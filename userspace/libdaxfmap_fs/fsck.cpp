@@ -132,7 +132,7 @@ Result<FsckReport> check_namespace(const FileSystem &fs, const Superblock &sb_in
 	for (const auto &[ino, fmap] : fs.files()) {
 		rep.files++;
 		std::string where = "file \"" + fs.path_locked(ino) + "\"";
-		if (fmap.is_simple() && fmap.simple().empty())
+		if (fmap.empty())
 			continue;
 		auto v = validate(fmap, limits_for(Profile::Extended));
 		for (auto &e : v.errors) {

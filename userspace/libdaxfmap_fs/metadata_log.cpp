@@ -99,7 +99,7 @@ void warn_nonzero(LogEntry &e, std::string_view field, uint64_t v)
 // file_size the record's size; none only for an empty file.
 Result<Bytes> encode_file_fmap(const Fmap &fmap, uint64_t size)
 {
-	if (fmap.is_simple() && fmap.simple().empty()) {
+	if (fmap.empty()) {
 		if (size != 0)
 			return Error{.errnum = EINVAL, .field = "fmap",
 				     .expected = "extents covering " + hex(size), .found = "none"};
