@@ -112,7 +112,7 @@ int timed(struct daxfmap_timed_ctx *ctx)
 	__u64 iterations = ctx->iterations;
 	__u64 t0, t1;
 
-	if (!st.count || st.count > DAXFMAP_BATCH_MAX || iterations > (1U << 23))
+	if (!st.count || st.count > DAXFMAP_BATCH_MAX || iterations > DAXFMAP_TIMED_MAX_ITERATIONS)
 		return -1;
 	t0 = bpf_ktime_get_ns();
 	bpf_loop(iterations, daxfmap_timed_one, &st, 0);

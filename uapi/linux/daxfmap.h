@@ -52,6 +52,7 @@ enum daxfmap_status {
 #define DAXFMAP_HASH_MAX_STRIPS		16	/* hash: strips per interleaved extent */
 #define DAXFMAP_MAX_RETRIES		8	/* re-reads of an fmap being replaced */
 #define DAXFMAP_BATCH_MAX		4096	/* queries per batch call */
+#define DAXFMAP_TIMED_MAX_ITERATIONS	(1U << 23) /* per timed call: bpf_loop's own limit */
 
 /* The device-offset alignment every fmap has: its low bits carry the device
  * index in the digest layout. */

@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 
+#include <linux/daxfmap.h>
+
 #include "bench/fixtures.hpp"
 #include "bench/scenarios.hpp"
 
@@ -34,9 +36,9 @@ uint64_t calibrate(bpf::Resolver &r, const std::vector<bpf::Query> &qs, double t
 		if (!t || t->elapsed_ns == 0)
 			return it;
 		const double per = double(t->elapsed_ns) / double(it);
-		if (t->elapsed_ns > 2'000'000 || it >= (1u << 23)) {
+		if (t->elapsed_ns > 2'000'000 || it >= DAXFMAP_TIMED_MAX_ITERATIONS) {
 			const double want = target_ms * 1e6 / std::max(per, 0.1);
-			return std::clamp<uint64_t>(static_cast<uint64_t>(want), 16, 1u << 23);
+			return std::clamp<uint64_t>(static_cast<uint64_t>(want), 16, DAXFMAP_TIMED_MAX_ITERATIONS);
 		}
 		it *= 8;
 	}

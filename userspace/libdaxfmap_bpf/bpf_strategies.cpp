@@ -30,7 +30,7 @@ namespace {
 // userspace this many times before its STALE answer is returned.
 constexpr int kStaleRetries = 1000;
 // bpf_loop's own limit on iterations per call.
-constexpr uint64_t kTimedChunk = 1u << 23;
+constexpr uint64_t kTimedChunk = DAXFMAP_TIMED_MAX_ITERATIONS;
 
 template <typename Skel> struct SkelOps;
 #define DAXFMAP_SKEL_OPS(S)                                                      \

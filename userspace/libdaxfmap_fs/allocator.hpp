@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libdaxfmap/fmap.hpp"
+#include "libdaxfmap/limits.hpp"
 #include "libdaxfmap/result.hpp"
 #include "libdaxfmap_fs/device.hpp"
 
@@ -74,7 +75,7 @@ public:
 	uint64_t used_units() const { return used_.size() - free_; }
 	bool unit_used(uint64_t index) const { return used_[index]; }
 
-	static constexpr uint32_t kDefaultMaxExtents = 1u << 20; // kExtendedMaxExtents
+	static constexpr uint32_t kDefaultMaxExtents = kExtendedMaxExtents;
 
 private:
 	// First free run of at least `units` units, or npos.
