@@ -124,27 +124,50 @@ private:
 	{
 		const uint64_t size = f_.wire_size();
 		if (size > lim_.max_reply_bytes)
-			head_.add([&] { return Error{lim_.oversize_errno, "reply",
-				   "at most " + byte_count(lim_.max_reply_bytes) + " (" +
-					   std::string(lim_.name) + ")",
-				   byte_count(size)}; });
+			head_.add([&] {
+				return Error{lim_.oversize_errno, "reply",
+					     "at most " + byte_count(lim_.max_reply_bytes) + " (" +
+						     std::string(lim_.name) + ")",
+					     byte_count(size)};
+			});
 		const uint64_t n = f_.extent_count();
 		if (n < 1 || n > lim_.max_extents)
-			head_.add([&] { return Error{ERANGE, "nextents", count_range(1, lim_.max_extents),
-				   std::to_string(n)}; });
+			head_.add([&] {
+				return Error{ERANGE, "nextents", count_range(1, lim_.max_extents),
+					     std::to_string(n)};
+			});
 
 		if (f_.file_type > FUSE_DAX_FILE_LOG)
-			warnings_.add([&] { return Error{EINVAL, "file_type", "0 (reg), 1 (superblock) or 2 (log)",
-				       std::to_string(f_.file_type)}; });
+			warnings_.add([&] {
+				return Error{EINVAL, "file_type",
+					     "0 (reg), 1 (superblock) or 2 (log)",
+					     std::to_string(f_.file_type)};
+			});
 		if (f_.version != FUSE_DAX_FMAP_VERSION)
-			warnings_.add([&] { return Error{EINVAL, "fmap_version", std::to_string(FUSE_DAX_FMAP_VERSION),
-				       std::to_string(f_.version)}; });
+			warnings_.add([&] {
+				return Error{EINVAL, "fmap_version",
+					     std::to_string(FUSE_DAX_FMAP_VERSION),
+					     std::to_string(f_.version)};
+			});
 		if (f_.reserved)
-			warnings_.add([&] { return Error{EINVAL, "reserved", "0", hex(f_.reserved)}; });
+			warnings_.add([&] {
+				return Error{EINVAL, "reserved", "0", hex(f_.reserved)};
+			});
 		if (f_.reserved0)
-			warnings_.add([&] { return Error{EINVAL, "reserved0", "0", hex(f_.reserved0)}; });
+			warnings_.add([&] {
+				return Error{EINVAL, "reserved0", "0", hex(f_.reserved0)};
+			});
 		if (f_.reserved1)
-			warnings_.add([&] { return Error{EINVAL, "reserved1", "0", hex(f_.reserved1)}; });
+			warnings_.add([&] {
+				return Error{EINVAL, "reserved1", "0", hex(f_.reserved1)};
+			});
+	}
+
+	// Extended rejects what V10 only warns of.
+	template <typename Make>
+	void deferred_or_warning(Make &&make)
+	{
+		(lim_.strict ? deferred_ : warnings_).add(make);
 	}
 
 	std::string device_expected() const
@@ -161,23 +184,35 @@ private:
 			return j ? strip_field(i, *j, name) : extent_field(i, name);
 		};
 		if (r.device >= lim_.max_devices)
-			deferred_.add([&] { return Error{EINVAL, field("devindex"), device_expected(),
-				       std::to_string(r.device), i, j}; });
+			deferred_.add([&] {
+				return Error{EINVAL, field("devindex"), device_expected(),
+					     std::to_string(r.device), i, j};
+			});
 		if (r.offset % kAlign)
-			deferred_.add([&] { return Error{EINVAL, field("offset"), kAlignText, hex(r.offset), i, j}; });
+			deferred_.add([&] {
+				return Error{EINVAL, field("offset"), kAlignText, hex(r.offset),
+					     i, j};
+			});
 		if (r.length % kAlign)
-			deferred_.add([&] { return Error{EINVAL, field("length"), kAlignText, hex(r.length), i, j}; });
+			deferred_.add([&] {
+				return Error{EINVAL, field("length"), kAlignText, hex(r.length),
+					     i, j};
+			});
 		if (r.offset > kU64Max - r.length) {
 			// The range's end is past the address space: no device has it.
-			auto e = [&] { return Error{EOVERFLOW, field("length"), "offset + length <= 0xffffffffffffffff",
-				"offset " + hex(r.offset) + " + length " + hex(r.length) + " wraps", i, j}; };
-			if (lim_.strict)
-				deferred_.add(e);
-			else
-				warnings_.add(e);
+			auto e = [&] {
+				return Error{EOVERFLOW, field("length"),
+					     "offset + length <= 0xffffffffffffffff",
+					     "offset " + hex(r.offset) + " + length " +
+						     hex(r.length) + " wraps",
+					     i, j};
+			};
+			deferred_or_warning(e);
 		}
 		if (r.reserved)
-			warnings_.add([&] { return Error{EINVAL, field("reserved"), "0", hex(r.reserved), i, j}; });
+			warnings_.add([&] {
+				return Error{EINVAL, field("reserved"), "0", hex(r.reserved), i, j};
+			});
 
 		const uint64_t t = total_ + r.length;
 		if (t < total_ && !wrapped_) {
@@ -208,12 +243,18 @@ private:
 			immediate_.add_all(std::move(errs));
 			warnings_.add_all(std::move(warns));
 			if (ie.reserved)
-				warnings_.add([&] { return Error{EINVAL, ie_field(i, "reserved"), "0", hex(ie.reserved), i}; });
+				warnings_.add([&] {
+					return Error{EINVAL, ie_field(i, "reserved"), "0",
+						     hex(ie.reserved), i};
+				});
 
 			const uint64_t n = ie.strips.size();
 			if (n < 1 || n > lim_.max_strips)
-				deferred_.add([&] { return Error{EINVAL, ie_field(i, "nstrips"),
-					       count_range(1, lim_.max_strips), std::to_string(n), i}; });
+				deferred_.add([&] {
+					return Error{EINVAL, ie_field(i, "nstrips"),
+						     count_range(1, lim_.max_strips),
+						     std::to_string(n), i};
+				});
 
 			const uint64_t ext_size = std::min(ie.nbytes, f_.file_size);
 			covered_ = ext_size > kU64Max - covered_ ? kU64Max : covered_ + ext_size;
@@ -224,26 +265,26 @@ private:
 				remainder_v_ -= st.length;
 				const uint64_t need = strip_share(ext_size, ie.chunk_size, n, s);
 				if (st.length < need) {
-					auto e = [&] { return Error{EINVAL, strip_field(i, j, "length"),
-						">= " + hex(need) + ", its share of min(nbytes, file_size) " +
-							hex(ext_size),
-						hex(st.length), i, j}; };
-					if (lim_.strict)
-						deferred_.add(e);
-					else
-						warnings_.add(e);
+					auto e = [&] {
+						return Error{EINVAL, strip_field(i, j, "length"),
+							     ">= " + hex(need) +
+								     ", its share of min(nbytes, file_size) " +
+								     hex(ext_size),
+							     hex(st.length), i, j};
+					};
+					deferred_or_warning(e);
 				}
 			}
 		}
 		if (!ies.empty() && covered_ < f_.file_size) {
 			// Files have no holes: V10 accepts this, extended does not.
-			auto e = [&] { return Error{EINVAL, "sum(interleaved[].nbytes)",
-				">= file_size " + hex(f_.file_size) + " (bytes past it do not resolve)",
-				hex(covered_)}; };
-			if (lim_.strict)
-				deferred_.add(e);
-			else
-				warnings_.add(e);
+			auto e = [&] {
+				return Error{EINVAL, "sum(interleaved[].nbytes)",
+					     ">= file_size " + hex(f_.file_size) +
+						     " (bytes past it do not resolve)",
+					     hex(covered_)};
+			};
+			deferred_or_warning(e);
 		}
 	}
 
@@ -259,9 +300,11 @@ private:
 				? "interleaved[" + std::to_string(wrap_extent_) + "].strips[" +
 					  std::to_string(*wrap_strip_) + "]"
 				: "extents[" + std::to_string(wrap_extent_) + "]";
-			auto e = [&] { return Error{EOVERFLOW, sum_field, "<= 0xffffffffffffffff",
-				"wraps past 2^64 at " + where + ", to " + hex(total_), wrap_extent_,
-				wrap_strip_}; };
+			auto e = [&] {
+				return Error{EOVERFLOW, sum_field, "<= 0xffffffffffffffff",
+					     "wraps past 2^64 at " + where + ", to " + hex(total_),
+					     wrap_extent_, wrap_strip_};
+			};
 			if (lim_.strict) {
 				// The true sum exceeds any file_size: the overflow is the
 				// only thing wrong with it.
@@ -275,18 +318,25 @@ private:
 		if (!simple && static_cast<int64_t>(remainder_v_) > 0) {
 			remainder_failed = true;
 			if (total_ < fs)
-				remainder_.add([&] { return Error{EINVAL, sum_field, ">= file_size " + hex(fs), hex(total_)}; });
+				remainder_.add([&] {
+					return Error{EINVAL, sum_field, ">= file_size " + hex(fs),
+						     hex(total_)};
+				});
 			else
 				// V10's signed remainder: a sum over file_size by more
 				// than 2^63 reads as a positive remainder.
-				remainder_.add([&] { return Error{EINVAL, sum_field,
-						"file_size - sum <= 0 as a signed 64-bit value",
-						"sum " + hex(total_) + ", file_size - sum = " +
-							hex(remainder_v_)}; });
+				remainder_.add([&] {
+					return Error{EINVAL, sum_field,
+						     "file_size - sum <= 0 as a signed 64-bit value",
+						     "sum " + hex(total_) + ", file_size - sum = " +
+							     hex(remainder_v_)};
+				});
 		}
 		if (!remainder_failed && total_ < fs)
-			tail_.add([&] { return Error{EINVAL, sum_field, ">= file_size " + hex(fs),
-				   hex(total_) + (wrapped_ ? " (wrapped)" : "")}; });
+			tail_.add([&] {
+				return Error{EINVAL, sum_field, ">= file_size " + hex(fs),
+					     hex(total_) + (wrapped_ ? " (wrapped)" : "")};
+			});
 	}
 
 	ValidationReport finish()
