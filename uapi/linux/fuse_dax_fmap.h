@@ -243,4 +243,19 @@ struct fuse_dax_fmap_bind {
 
 #endif /* FUSE_DAX_FMAP */
 
+#ifndef FUSE_DAX_FMAP_INVAL
+/*
+ * FUSE_DAX_FMAP_INVAL: with FUSE_DAX_FMAP, the kernel drops a file's map
+ *			(and every mapping of the file's pages) when the
+ *			server sends FUSE_NOTIFY_INVAL_INODE for it with an
+ *			offset of 0 or more, and before it sends a request
+ *			that changes the file's size or space (SETATTR with a
+ *			size, FALLOCATE, OPEN with O_TRUNC); the next access
+ *			fetches the map again.  Not in V10.
+ *
+ * An INIT flag: bit 12 of fuse_init_in.flags2 / fuse_init_out.flags2.
+ */
+#define FUSE_DAX_FMAP_INVAL	(1ULL << 44)
+#endif /* FUSE_DAX_FMAP_INVAL */
+
 #endif /* _UAPI_LINUX_FUSE_DAX_FMAP_H */

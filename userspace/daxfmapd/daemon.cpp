@@ -84,9 +84,20 @@ public:
 	std::atomic<uint64_t> reads_{0}, writes_{0};
 
 	// Whether the kernel maps file data itself (FUSE_DAX_FMAP in force): it
-	// then holds each file's fmap for the inode's life, and nothing here can
-	// make it drop one yet, so fmaps must not change under it.
+	// then holds each file's fmap until the inode goes, unless it also
+	// took FUSE_DAX_FMAP_INVAL.
 	bool kernel_maps_data() const { return in_force_.name != "plain"; }
+	// The kernel drops a file's fmap (and unmaps its pages) before it sends
+	// SETATTR with a size, FALLOCATE or OPEN with O_TRUNC, and on
+	// FUSE_NOTIFY_INVAL_INODE; it fetches the new one at the next access.
+	bool kernel_drops_fmaps() const { return kernel_maps_data() && path_.maps_droppable(); }
+	// A size change the kernel would not see: its fmap would go stale.
+	// Emptying a file is one too: an fmap of no extents is refused by the
+	// kernel's check (ERANGE, as V10), so the file could not be opened.
+	bool fmap_change_unseen(uint64_t new_size) const
+	{
+		return kernel_maps_data() && (!kernel_drops_fmaps() || new_size == 0);
+	}
 
 	// EOPNOTSUPP, said once in the log, for a size change the kernel would
 	// not see.
@@ -96,8 +107,11 @@ public:
 			say(std::string(what) + " of inode " + std::to_string(ino) +
 			    " refused (EOPNOTSUPP), and every later size change: the kernel maps files "
 			    "through the fmap it fetched at open (path in force: " + in_force_.name +
-			    ") and has no way yet to be told that one changed; files keep the size "
-			    "they were given (daxfmap creat, user.daxfmap.allocate)");
+			    (kernel_drops_fmaps()
+				     ? "), which refuses the fmap of an empty file (no extents: ERANGE)"
+				     : ") and did not offer FUSE_DAX_FMAP_INVAL, so it cannot be told that one "
+				       "changed; files keep the size they were given (daxfmap creat, "
+				       "user.daxfmap.allocate)"));
 		return EOPNOTSUPP;
 	}
 	std::atomic<bool> fmap_change_said_{false};
@@ -235,6 +249,13 @@ public:
 		for (const std::string &n : fs_.replay_report().notes)
 			s << "daxfmapd: replay: " << n << "\n";
 		s << "daxfmapd: path in force: " << in_force_.name << " (" << in_force_.reason << ")\n";
+		if (kernel_maps_data())
+			s << "daxfmapd: size changes: "
+			  << (kernel_drops_fmaps()
+				      ? "served; the kernel drops a file's fmap around them and on "
+					"FUSE_NOTIFY_INVAL_INODE (FUSE_DAX_FMAP_INVAL)"
+				      : "refused (EOPNOTSUPP); the kernel did not offer FUSE_DAX_FMAP_INVAL")
+			  << "\n";
 		if (bpf_)
 			s << "daxfmapd: bpf: instance " << bpf_->instance() << " pinned under " << opts_.bpf_root
 			  << ", file id = inode number\n";
@@ -358,7 +379,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, f
 		return;
 	}
 	if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<uint64_t>(attr->st_size) != a->size) {
-		if (sv.kernel_maps_data()) {
+		if (sv.fmap_change_unseen(static_cast<uint64_t>(attr->st_size))) {
 			fuse_reply_err(req, sv.refuse_fmap_change(ino, "truncate"));
 			return;
 		}
@@ -441,7 +462,7 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (sv.kernel_maps_data()) {
+	if (sv.fmap_change_unseen(UINT64_MAX)) {
 		fuse_reply_err(req, sv.refuse_fmap_change(ino, "fallocate"));
 		return;
 	}
@@ -500,7 +521,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 	}
 	if ((fi->flags & O_TRUNC) && a->size != 0) {
 		Server &sv = srv(req);
-		if (sv.kernel_maps_data()) {
+		if (sv.fmap_change_unseen(0)) {
 			fuse_reply_err(req, sv.refuse_fmap_change(ino, "open(O_TRUNC)"));
 			return;
 		}
@@ -810,6 +831,15 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 		return;
 	}
 	fuse_reply_err(req, 0);
+	// The kernel may hold the file's old (empty) fmap from an earlier
+	// open: have it dropped.  After the reply, since the notification
+	// waits for the inode lock that the setxattr caller holds until then.
+	if (s.kernel_drops_fmaps()) {
+		const int e = fuse_lowlevel_notify_inval_inode(s.se_, ino, 0, 0);
+		if (e && e != -ENOENT)
+			s.say("allocate inode " + std::to_string(ino) +
+			      ": FUSE_NOTIFY_INVAL_INODE failed: " + std::strerror(-e));
+	}
 }
 
 void op_removexattr(fuse_req_t req, fuse_ino_t, const char *)

@@ -134,6 +134,7 @@ ssize_t MessagePath::read(int fd, void *buf, size_t len)
 			const bool ext = (in.flags & FUSE_INIT_EXT) &&
 					 have >= offsetof(fuse_init_in, flags2) + sizeof(in.flags2);
 			offered_ = ext && (in.flags2 & kFlags2DaxFmap);
+			inval_offered_ = offered_ && (in.flags2 & kFlags2DaxFmapInval);
 			negotiated_ = offered_ && enabled_;
 			init_unique_ = h.unique;
 			init_seen_ = true;
@@ -192,6 +193,8 @@ ssize_t MessagePath::write_init_reply(int fd, struct iovec *iov, int count, int3
 		std::memcpy(&out, msg.data() + base, std::min(msg.size() - base, sizeof(out)));
 		out.flags |= FUSE_INIT_EXT;
 		out.flags2 |= kFlags2DaxFmap;
+		if (inval_offered_)
+			out.flags2 |= kFlags2DaxFmapInval;
 		std::memcpy(msg.data() + base, &out, std::min(msg.size() - base, sizeof(out)));
 	} else {
 		negotiated_ = false; // a pre-7.36 reply has no flags2 to say yes in

@@ -7,7 +7,8 @@
 //    offer FUSE_DAX_FMAP?); FUSE_GET_FMAP (54) and FUSE_GET_DAXDEV (55) are
 //    answered here, once negotiated, and never reach libfuse.
 //  - writev: the INIT reply gets FUSE_INIT_EXT and FUSE_DAX_FMAP (flags2
-//    bit 11) set when the kernel offered it and the message path is enabled.
+//    bit 11) set when the kernel offered it and the message path is enabled,
+//    and FUSE_DAX_FMAP_INVAL (bit 12) with it when that was offered too.
 // The names and the wire format are those of uapi/linux/fuse_dax_fmap.h,
 // i.e. of the kernel series (kernel/patches).
 //
@@ -38,6 +39,8 @@ namespace daxfmap::daemon {
 
 // FUSE_DAX_FMAP in the INIT flags2 word (bit 11).
 inline constexpr uint32_t kFlags2DaxFmap = static_cast<uint32_t>(FUSE_DAX_FMAP >> 32);
+// FUSE_DAX_FMAP_INVAL in the INIT flags2 word (bit 12).
+inline constexpr uint32_t kFlags2DaxFmapInval = static_cast<uint32_t>(FUSE_DAX_FMAP_INVAL >> 32);
 
 // What the hooks need from the file system.
 struct MessageSource {
@@ -77,6 +80,9 @@ public:
 	bool kernel_offered() const { return offered_.load(); }
 	// Offered and enabled: the reply said yes, 54/55 are answered.
 	bool negotiated() const { return negotiated_.load(); }
+	// Negotiated, and FUSE_DAX_FMAP_INVAL with it: the kernel drops a
+	// file's map around size changes and on FUSE_NOTIFY_INVAL_INODE.
+	bool maps_droppable() const { return negotiated_.load() && inval_offered_.load(); }
 	// Counters, for the log and tests: requests answered with data, and
 	// requests answered with an error.
 	uint64_t fmaps_served() const { return fmaps_.load(); }
@@ -98,6 +104,7 @@ private:
 	bool enabled_;
 	MessageSource source_;
 	std::atomic<bool> init_seen_{false}, offered_{false}, negotiated_{false};
+	std::atomic<bool> inval_offered_{false};
 	std::atomic<uint64_t> init_unique_{0};
 	std::atomic<bool> init_replied_{false};
 	std::function<void(bool ok)> init_reply_cb_;

@@ -165,8 +165,6 @@ M=/mnt/daxfmap
 M2=/mnt/daxfmap2
 mkdir -p $M $M2
 FILES="simple.dat striped.dat wide.dat many.dat"
-# status_num MNT KEY: a number of `daxfmap status --json`
-status_num() { daxfmap status --json "$1" | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" | head -1; }
 # same_bytes MNT TAG: read(2), PMD and PTE faults of every file give its pattern
 same_bytes() {
 	for f in $FILES; do
@@ -220,6 +218,20 @@ for st in hash flat digest; do
 		test "$(status_num $M get_fmap)" -eq $held -a "$(status_num $M get_daxdev)" -eq 0
 	check "$st: umount" daxfmap umount $M
 done
+
+step "size changes on the bpf-hook path: the kernel drops the fmap, the strategy answers the new one"
+# The daemon swaps the file's entry in its maps before it answers SETATTR or
+# FALLOCATE; the kernel dropped the file's map before it sent them, so the
+# next fault asks the resolver again: no GET_FMAP at all.
+R=/results/mount-resize.txt
+if check "mount --strategy digest" sh -c "daxfmap mount $DEV $M --strategy digest >$R 2>&1"; then
+	cat $R
+	size_change_checks $M $R "digest:"
+	check "digest: no GET_FMAP and no GET_DAXDEV across the size changes" \
+		test "$(status_num $M get_fmap)" -eq 0 -a "$(status_num $M get_daxdev)" -eq 0
+	check "digest: umount" daxfmap umount $M
+	check "fsck after the size changes" daxfmap fsck "$DEV"
+fi
 
 step "two bpf-hook mounts at once (/dev/pmem0 and /dev/pmem1): ops of their own"
 # A pmem device serves one connection at a time (the kernel holds it for

@@ -238,6 +238,24 @@ echo "$line"
 check "daxfmapd: 2 large-map GET_FMAP, 1 answered with the header alone, 1 V10 refusal" \
 	sh -c "echo '$line' | grep -q '1 and 0 answered with an error; 2 large-map GET_FMAP, 1 answered with the header alone'"
 
+step "size changes: the kernel drops a file's fmap around them (FUSE_DAX_FMAP_INVAL) and fetches the new one"
+LOG3=/results/daxfmapd-resize.log
+if daxfmap mount "$DEV" "$MNT" --no-bpf --log "$LOG3" >/results/mount-resize.txt 2>&1; then
+	cat /results/mount-resize.txt
+	check "room for it: rm the fragments and big.dat" rm -rf "$MNT/frag" "$MNT/big.dat"
+	size_change_checks "$MNT" /results/mount-resize.txt "message path:"
+	# One GET_FMAP at the first open, then one after each of the three
+	# changes, at the next access: the kernel dropped the map each time.
+	got=$(status_num "$MNT" get_fmap)
+	check "message path: a GET_FMAP at the first open and after each size change (${got:-?} = 4)" \
+		test "${got:-0}" -eq 4
+	check "umount" daxfmap umount "$MNT"
+	check "fsck after the size changes" daxfmap fsck "$DEV"
+else
+	check "mount for the size changes" false
+	cat /results/mount-resize.txt
+fi
+
 # reply_pass PROFILE MAX_REPLY: every reply of /tmp/replies through fmapsrv,
 # with fuse.dax_fmap_max_reply=MAX_REPLY (0: V10); the open's errno must be
 # what "daxfmap validate --profile PROFILE" says the kernel answers.

@@ -216,3 +216,62 @@ famfs_media_checks() {
 	check "$want_path: a write to famfs media is refused" sh -c "! touch $MNT/new 2>/dev/null"
 	check "$want_path: umount famfs media" daxfmap umount "$MNT"
 }
+
+# status_num MNT KEY: a number of `daxfmap status --json MNT`
+status_num() { daxfmap status --json "$1" | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" | head -1; }
+
+# size_change_checks MNT REPORT TAG: on a daxfmapd mount of a kernel that
+# took FUSE_DAX_FMAP_INVAL (REPORT: the mount's report), a file grows with
+# truncate(1) while another process has it mapped, grows with fallocate(1)
+# and shrinks with truncate(1).  Each change works;
+# the bytes before it stay where they were (read(2), mmap, the device at the
+# new fmap's offsets); a load past the new end is SIGBUS; the mapping held
+# across the growth faults again, through the new map, with its bytes.
+size_change_checks() {
+	m=$1
+	f=$1/grow.dat
+	check "$3 size changes are served (FUSE_DAX_FMAP_INVAL)" grep -q "size changes: served" "$2" || return 1
+	check "$3 creat grow.dat (4 MiB)" daxfmap creat "$f" --size 4M
+	devio pattern 41 4194304 >/tmp/grow4.pat
+	check "$3 grow.dat: write(2) 4 MiB" dd if=/tmp/grow4.pat of="$f" bs=1M conv=notrunc
+	rm -f /tmp/grow.fifo /tmp/grow.out
+	mkfifo /tmp/grow.fifo
+	kio hold "$f" /tmp/grow4.pat </tmp/grow.fifo >/tmp/grow.out 2>&1 &
+	hpid=$!
+	exec 4>/tmp/grow.fifo
+	n=0
+	while ! grep -q '^held' /tmp/grow.out && [ $n -lt 60 ]; do sleep 1; n=$((n + 1)); done
+	check "$3 grow.dat: open and mapped by another process" grep -q '^held' /tmp/grow.out
+	check "$3 truncate -s 8M grow.dat while it is mapped" truncate -s 8M "$f"
+	check "$3 grow.dat is 8 MiB" test "$(stat -c %s "$f")" -eq 8388608
+	echo go >&4
+	exec 4>&-
+	wait $hpid
+	hrc=$?
+	cat /tmp/grow.out
+	check "$3 the mapping held across the growth faults again, with its bytes" test $hrc -eq 0
+	check "$3 grow.dat: read(2) gives the first 4 MiB as written" cmp -n 4194304 /tmp/grow4.pat "$f"
+	devio pattern 42 8388608 >/tmp/grow8.pat
+	check "$3 grow.dat: write(2) 8 MiB" dd if=/tmp/grow8.pat of="$f" bs=1M conv=notrunc
+	check "$3 grow.dat: read(2) gives the 8 MiB" cmp /tmp/grow8.pat "$f"
+	check "$3 grow.dat: mmap gives the 8 MiB" kio mcmp "$f" /tmp/grow8.pat
+	daxfmap getmap --json "$f" >/tmp/grow.json
+	tiles /tmp/grow.json >/tmp/grow.tiles
+	check "$3 grow.dat: the device's bytes at the new fmap's offsets equal the file's" \
+		kio dcmp "$DEV" "$f" </tmp/grow.tiles
+	check "$3 fallocate -l 12M grow.dat" fallocate -l 12M "$f"
+	check "$3 grow.dat is 12 MiB" test "$(stat -c %s "$f")" -eq 12582912
+	check "$3 grow.dat: read(2) gives the first 8 MiB as written" cmp -n 8388608 /tmp/grow8.pat "$f"
+	check "$3 grow.dat: a load at 10 MiB works" test "$(kio mprobe "$f" 10485760 12582912)" = ok
+	check "$3 truncate -s 2M grow.dat" truncate -s 2M "$f"
+	check "$3 grow.dat is 2 MiB" test "$(stat -c %s "$f")" -eq 2097152
+	check "$3 grow.dat: read(2) gives the first 2 MiB as written" cmp -n 2097152 /tmp/grow8.pat "$f"
+	check "$3 grow.dat: a load at 4 MiB, past the new end, is SIGBUS" \
+		test "$(kio mprobe "$f" 4194304 8388608)" = SIGBUS
+	# An fmap of no extents is refused by the kernel's check (ERANGE, as
+	# V10): emptying a file the kernel maps is refused, the file unchanged.
+	check "$3 O_TRUNC of grow.dat is refused, the file kept" \
+		sh -c "! sh -c \": >'$f'\" 2>/dev/null && cmp -n 2097152 /tmp/grow8.pat '$f'"
+	check "$3 rm grow.dat" rm "$f"
+	rm -f /tmp/grow4.pat /tmp/grow8.pat
+}
