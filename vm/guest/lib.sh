@@ -228,7 +228,6 @@ status_num() { daxfmap status --json "$1" | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/
 # new fmap's offsets); a load past the new end is SIGBUS; the mapping held
 # across the growth faults again, through the new map, with its bytes.
 size_change_checks() {
-	m=$1
 	f=$1/grow.dat
 	check "$3 size changes are served (FUSE_DAX_FMAP_INVAL)" grep -q "size changes: served" "$2" || return 1
 	check "$3 creat grow.dat (4 MiB)" daxfmap creat "$f" --size 4M
